@@ -1,0 +1,95 @@
+// Record layouts shared with the host (mirrored in src/core/layout.ts; a test
+// checks the two agree through the exported layout getters in index.ts).
+
+// ---- Input records: one per event, fixed width. ----
+export const IN_BYTES: u32 = 32;
+export const IN_TS: u32 = 0; // f64 event time, ms since epoch
+export const IN_KIND: u32 = 8; // u8 event kind (K_*)
+export const IN_CODE: u32 = 9; // u8 status / metric / state / outcome / change kind / scale
+export const IN_FLAGS: u32 = 10; // u16 alert severity, or other small flags
+export const IN_ENTITY: u32 = 12; // u32 service id (journey id for journey kinds)
+export const IN_VALUE: u32 = 16; // f64 metric value / feedback score / count
+export const IN_AUX: u32 = 24; // u32 fingerprint id / step id / change id / device id
+export const IN_AUX2: u32 = 28; // u32 reserved (custom metric id)
+
+// Event kinds.
+export const K_HEALTH: u8 = 1;
+export const K_METRIC: u8 = 2;
+export const K_ALERT: u8 = 3;
+export const K_CHANGE: u8 = 4;
+export const K_JOURNEY: u8 = 5;
+export const K_FEEDBACK: u8 = 6;
+export const K_DEVICE: u8 = 7;
+
+// Health states (also the HealthStatus codes of health-check events).
+export const H_UNKNOWN: u8 = 0;
+export const H_OK: u8 = 1;
+export const H_DEGRADED: u8 = 2;
+export const H_DOWN: u8 = 3;
+
+// Metric codes.
+export const M_ERROR_RATE: u8 = 1;
+export const M_LATENCY_P99: u8 = 2;
+export const M_SATURATION: u8 = 3;
+export const M_THROUGHPUT: u8 = 4;
+export const M_CUSTOM: u8 = 5;
+
+// Alert states and severities.
+export const A_FIRING: u8 = 1;
+export const A_RESOLVED: u8 = 2;
+export const SEV_CRITICAL: u16 = 4;
+
+// ---- Output records: one per decision, fixed width. ----
+export const OUT_BYTES: u32 = 64;
+export const OUT_TS: u32 = 0; // f64 event time of the decision
+export const OUT_TYPE: u32 = 8; // u32 O_*
+export const OUT_INCIDENT: u32 = 12; // u32 incident number (0 = none)
+export const OUT_ENTITY: u32 = 16; // u32 service id
+export const OUT_A: u32 = 20; // u32 type-specific
+export const OUT_V0: u32 = 24; // f64 type-specific
+export const OUT_V1: u32 = 32; // f64 type-specific
+export const OUT_V2: u32 = 40; // f64 type-specific
+export const OUT_B: u32 = 48; // u32 type-specific
+export const OUT_C: u32 = 52; // u32 type-specific
+export const OUT_VERSION: u32 = 56; // u32 incident version after this record
+export const OUT_D: u32 = 60; // u32 type-specific
+
+// Output types.
+// Incident opened; entity = first service, v0 = open ts.
+export const O_OPENED: u32 = 1;
+// Service joined incident; entity = service, a = its health.
+export const O_MEMBER: u32 = 2;
+// Root-cause candidate; entity = service, a = rank (1-based), b = number of
+// candidates in this ranking, v0 = score, c = linked change id (0 = none),
+// d = reason bits (R_*).
+export const O_ROOT_CAUSE: u32 = 3;
+// Incident resolved; v0 = opened ts.
+export const O_RESOLVED: u32 = 4;
+// Service health changed; entity = service, a = new state, b = old state,
+// v0 = error-rate estimate, v1 = latency estimate.
+export const O_HEALTH: u32 = 5;
+// Incident counters; a = alerts folded, b = members, c = unhealthy members.
+export const O_STATS: u32 = 6;
+// Input record arrived behind the watermark; a = index in its batch,
+// v0 = watermark at the time.
+export const O_LATE: u32 = 7;
+
+// Root-cause reason bits.
+export const R_NO_UNHEALTHY_DEPS: u32 = 1; // its own dependencies are healthy
+export const R_EARLIEST: u32 = 2; // first to turn unhealthy
+export const R_RECENT_CHANGE: u32 = 4; // changed shortly before onset
+export const R_EXPLAINS_OTHERS: u32 = 8; // unhealthy members depend on it
+export const R_DOWN: u32 = 16; // hard down, not just degraded
+
+// ---- Parameters (host sets them with setParam). ----
+export const P_LATENESS_MS: i32 = 0;
+export const P_CORRELATION_WINDOW_MS: i32 = 1;
+export const P_RECOVER_MS: i32 = 2;
+export const P_QUIET_MS: i32 = 3;
+export const P_CHANGE_WINDOW_MS: i32 = 4;
+export const P_ERR_ALPHA: i32 = 5;
+export const P_DEFAULT_ERR_SLO: i32 = 6;
+export const P_DEFAULT_LAT_SLO: i32 = 7;
+export const P_DOWN_ERR: i32 = 8;
+export const P_MAX_HOPS: i32 = 9;
+export const P_COUNT: i32 = 16;

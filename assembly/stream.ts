@@ -1,0 +1,236 @@
+// Event-time ordering. Incoming records wait in a sorted pending buffer until
+// the watermark (max event time seen - allowed lateness) passes them; then they
+// are applied in a total order (time, then record bytes). The decisions depend
+// only on that order, so any batching and any arrival order within the
+// lateness bound give identical outputs. Records behind the watermark are
+// reported as late and not applied.
+import { blockCapacity, growBlock } from "./arena";
+import { applyAlert, applyChange, applyHealthCheck, applyMetric, recoverTimer } from "./health";
+import { resolveTimer } from "./incidents";
+import {
+  IN_AUX,
+  IN_BYTES,
+  IN_CODE,
+  IN_ENTITY,
+  IN_FLAGS,
+  IN_KIND,
+  IN_TS,
+  IN_VALUE,
+  K_ALERT,
+  K_CHANGE,
+  K_DEVICE,
+  K_HEALTH,
+  K_METRIC,
+  O_LATE,
+  P_LATENESS_MS,
+} from "./layout";
+import { emit, setA, setV0 } from "./output";
+import { param } from "./params";
+import { nextDue, pop, T_RECOVER, T_RESOLVE, topTarget, topType } from "./timers";
+
+/** watermark: every event with ts < watermark has been applied. */
+export let watermark: f64 = -Infinity;
+export let maxTs: f64 = -Infinity;
+export let lateCount: u64 = 0;
+export let appliedCount: u64 = 0;
+
+let inBase: usize = 0;
+let inCap: u32 = 0;
+let pend: usize = 0; // sorted records not yet applied
+let pendCount: u32 = 0;
+let pendCap: u32 = 0;
+let tmp: usize = 0; // merge scratch
+let tmpCap: u32 = 0;
+
+function ensure(base: usize, cap: u32, n: u32): usize {
+  return n <= cap ? base : growBlock(base, <usize>cap * IN_BYTES, <usize>n * IN_BYTES);
+}
+
+function capOf(n: u32): u32 {
+  return <u32>(blockCapacity(<usize>n * IN_BYTES) / IN_BYTES);
+}
+
+/** reserveInput returns where the host writes up to `n` input records. */
+export function reserveInput(n: u32): usize {
+  if (n > inCap) {
+    inBase = ensure(inBase, inCap, n);
+    inCap = capOf(n);
+  }
+  return inBase;
+}
+
+// @ts-ignore: decorator
+@inline
+function before(a: usize, b: usize): bool {
+  const ta = load<f64>(a + IN_TS);
+  const tb = load<f64>(b + IN_TS);
+  if (ta != tb) return ta < tb;
+  const x = load<u64>(a + 8);
+  const y = load<u64>(b + 8);
+  if (x != y) return x < y;
+  const u = load<u64>(a + 16);
+  const v = load<u64>(b + 16);
+  if (u != v) return u < v;
+  return load<u64>(a + 24) < load<u64>(b + 24);
+}
+
+function isSorted(base: usize, n: u32): bool {
+  for (let i: u32 = 1; i < n; i++) {
+    if (before(base + <usize>i * IN_BYTES, base + <usize>(i - 1) * IN_BYTES)) return false;
+  }
+  return true;
+}
+
+// Merges [a, a+na) and [b, b+nb) into dst.
+function merge(a: usize, na: u32, b: usize, nb: u32, dst: usize): void {
+  let i: u32 = 0;
+  let j: u32 = 0;
+  let k: usize = dst;
+  while (i < na && j < nb) {
+    const pa = a + <usize>i * IN_BYTES;
+    const pb = b + <usize>j * IN_BYTES;
+    if (before(pb, pa)) {
+      memory.copy(k, pb, IN_BYTES);
+      j++;
+    } else {
+      memory.copy(k, pa, IN_BYTES);
+      i++;
+    }
+    k += IN_BYTES;
+  }
+  if (i < na) memory.copy(k, a + <usize>i * IN_BYTES, <usize>(na - i) * IN_BYTES);
+  else if (j < nb) memory.copy(k, b + <usize>j * IN_BYTES, <usize>(nb - j) * IN_BYTES);
+}
+
+// Bottom-up merge sort of n records at `base`, using `tmp` as scratch.
+function sortRecords(base: usize, n: u32): void {
+  if (n < 2 || isSorted(base, n)) return;
+  if (n > tmpCap) {
+    tmp = ensure(tmp, tmpCap, n);
+    tmpCap = capOf(n);
+  }
+  let src = base;
+  let dst = tmp;
+  for (let width: u32 = 1; width < n; width <<= 1) {
+    for (let lo: u32 = 0; lo < n; lo += width << 1) {
+      const mid = min<u32>(lo + width, n);
+      const hi = min<u32>(lo + (width << 1), n);
+      merge(
+        src + <usize>lo * IN_BYTES,
+        mid - lo,
+        src + <usize>mid * IN_BYTES,
+        hi - mid,
+        dst + <usize>lo * IN_BYTES,
+      );
+    }
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  if (src != base) memory.copy(base, src, <usize>n * IN_BYTES);
+}
+
+function fireTimersUpTo(limit: f64, inclusive: bool): void {
+  while (true) {
+    const due = nextDue();
+    if (inclusive ? due > limit : due >= limit) return;
+    const type = topType();
+    const target = topTarget();
+    pop();
+    if (type == T_RECOVER) recoverTimer(target, due);
+    else if (type == T_RESOLVE) resolveTimer(target, due);
+  }
+}
+
+function apply(p: usize): void {
+  const ts = load<f64>(p + IN_TS);
+  fireTimersUpTo(ts, true);
+  const kind = load<u8>(p + IN_KIND);
+  const entity = load<u32>(p + IN_ENTITY);
+  const code = load<u8>(p + IN_CODE);
+  if (kind == K_HEALTH) {
+    applyHealthCheck(entity, ts, code);
+  } else if (kind == K_METRIC || kind == K_DEVICE) {
+    applyMetric(entity, ts, code, load<f64>(p + IN_VALUE));
+  } else if (kind == K_ALERT) {
+    applyAlert(entity, ts, code, load<u16>(p + IN_FLAGS), load<u32>(p + IN_AUX));
+  } else if (kind == K_CHANGE) {
+    applyChange(entity, ts, load<u32>(p + IN_AUX));
+  }
+  appliedCount++;
+}
+
+// Applies pending records with ts < watermark, then timers due before it.
+function drain(): void {
+  let i: u32 = 0;
+  while (i < pendCount) {
+    const p = pend + <usize>i * IN_BYTES;
+    if (load<f64>(p + IN_TS) >= watermark) break;
+    apply(p);
+    i++;
+  }
+  if (i > 0) {
+    pendCount -= i;
+    memory.copy(pend, pend + <usize>i * IN_BYTES, <usize>pendCount * IN_BYTES);
+  }
+  fireTimersUpTo(watermark, false);
+}
+
+/**
+ * ingest takes `n` records from the input region: late ones are reported,
+ * the rest are merged into the pending buffer and applied up to the new
+ * watermark.
+ */
+export function ingest(n: u32): void {
+  let kept: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const p = inBase + <usize>i * IN_BYTES;
+    const ts = load<f64>(p + IN_TS);
+    if (ts < watermark) {
+      const o = emit(ts, O_LATE, 0, load<u32>(p + IN_ENTITY));
+      setA(o, i);
+      setV0(o, watermark);
+      lateCount++;
+      continue;
+    }
+    if (ts > maxTs) maxTs = ts;
+    if (kept != i) memory.copy(inBase + <usize>kept * IN_BYTES, p, IN_BYTES);
+    kept++;
+  }
+  sortRecords(inBase, kept);
+  const total = pendCount + kept;
+  if (total > pendCap || total > tmpCap) {
+    pend = ensure(pend, pendCap, total);
+    pendCap = capOf(total);
+    tmp = ensure(tmp, tmpCap, total);
+    tmpCap = capOf(total);
+  }
+  if (kept > 0) {
+    if (pendCount == 0) {
+      memory.copy(pend, inBase, <usize>kept * IN_BYTES);
+    } else {
+      merge(pend, pendCount, inBase, kept, tmp);
+      const t = pend;
+      pend = tmp;
+      tmp = t;
+      const c = pendCap;
+      pendCap = tmpCap;
+      tmpCap = c;
+    }
+    pendCount = total;
+  }
+  const w = maxTs - param(P_LATENESS_MS);
+  if (w > watermark) watermark = w;
+  drain();
+}
+
+/** advanceTo moves the watermark to `w` (never backwards) and applies. */
+export function advanceTo(w: f64): void {
+  if (w > watermark) watermark = w;
+  drain();
+}
+
+/** pendingCount is the number of records waiting for the watermark. */
+export function pendingCount(): u32 {
+  return pendCount;
+}
