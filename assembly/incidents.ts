@@ -184,6 +184,7 @@ export function onUnhealthy(s: u32, ts: f64): void {
     store<u32>(ip + I_UNHEALTHY, load<u32>(ip + I_UNHEALTHY) + 1);
     store<f64>(ip + I_RESOLVE_DUE, 0);
     store<f64>(ip + I_ACTIVITY, ts);
+    emitMember(n, s, ts);
     rank(n, ts);
     return;
   }
@@ -202,16 +203,24 @@ export function onUnhealthy(s: u32, ts: f64): void {
   store<u32>(ip + I_UNHEALTHY, load<u32>(ip + I_UNHEALTHY) + 1);
   store<f64>(ip + I_RESOLVE_DUE, 0);
   store<f64>(ip + I_ACTIVITY, ts);
-  const o = emit(ts, O_MEMBER, n, s);
-  setA(o, load<u8>(sp + S_HEALTH));
-  setVersion(o, bump(n));
+  emitMember(n, s, ts);
   rank(n, ts);
+}
+
+// A member record carries the member's health; it is re-sent whenever that
+// health changes so every incident version is complete on its own.
+function emitMember(n: u32, s: u32, ts: f64): void {
+  const o = emit(ts, O_MEMBER, n, s);
+  setA(o, load<u8>(svc(s) + S_HEALTH));
+  setVersion(o, bump(n));
 }
 
 /** onHealthShift re-ranks when a member moves between DEGRADED and DOWN. */
 export function onHealthShift(s: u32, ts: f64): void {
   const n = load<u32>(svc(s) + S_INCIDENT);
-  if (n != 0) rank(n, ts);
+  if (n == 0) return;
+  emitMember(n, s, ts);
+  rank(n, ts);
 }
 
 /** onRecovered is called when service `s` is healthy again. */
@@ -227,6 +236,7 @@ export function onRecovered(s: u32, ts: f64): void {
     store<f64>(ip + I_RESOLVE_DUE, due);
     schedule(due, T_RESOLVE, n);
   }
+  emitMember(n, s, ts);
   rank(n, ts);
 }
 

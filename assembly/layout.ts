@@ -57,7 +57,8 @@ export const OUT_D: u32 = 60; // u32 type-specific
 // Output types.
 // Incident opened; entity = first service, v0 = open ts.
 export const O_OPENED: u32 = 1;
-// Service joined incident; entity = service, a = its health.
+// Service joined an incident or a member's health changed; entity = service,
+// a = its health now.
 export const O_MEMBER: u32 = 2;
 // Root-cause candidate; entity = service, a = rank (1-based), b = number of
 // candidates in this ranking, v0 = score, c = linked change id (0 = none),
