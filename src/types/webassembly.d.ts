@@ -6,7 +6,6 @@ declare namespace WebAssembly {
     readonly buffer: ArrayBuffer;
     grow(delta: number): number;
   }
-  // biome-ignore lint/complexity/noStaticOnlyClass: mirrors the platform class.
   class Module {
     constructor(bytes: BufferSource);
   }
