@@ -1,0 +1,30 @@
+/**
+ * RecentIds remembers the last `capacity` event ids, so a retried event is
+ * recognised and not applied twice. Memory is bounded: the oldest id is
+ * forgotten first.
+ */
+export class RecentIds {
+  private readonly set = new Set<string>();
+  private readonly ring: string[];
+  private next = 0;
+
+  constructor(readonly capacity: number) {
+    this.ring = new Array<string>(capacity);
+  }
+
+  /** add records `id`; returns false when it was already seen. */
+  add(id: string): boolean {
+    if (this.set.has(id)) return false;
+    const old = this.ring[this.next];
+    if (old !== undefined) this.set.delete(old);
+    this.ring[this.next] = id;
+    this.next = (this.next + 1) % this.capacity;
+    this.set.add(id);
+    return true;
+  }
+
+  /** size is the number of ids remembered. */
+  get size(): number {
+    return this.set.size;
+  }
+}
