@@ -34,7 +34,6 @@ import {
   S_LAT,
   S_LAT_N,
   S_LAT_VAR,
-  S_ONSET,
   S_RECOVER_DUE,
   S_SAT,
   S_SLO_ERR,
@@ -96,7 +95,6 @@ function reevaluate(s: u32, ts: f64): void {
     store<u8>(p + S_HEALTH, level);
     emitHealth(ts, s, p, level, cur);
     if (cur < H_DEGRADED) {
-      store<f64>(p + S_ONSET, ts);
       onUnhealthy(s, ts);
     } else {
       onHealthShift(s, ts);

@@ -4,7 +4,9 @@ import { allocBlock, blockCapacity, freeBlock, growBlock } from "./arena";
 import {
   H_DEGRADED,
   H_DOWN,
+  H_OK,
   O_MEMBER,
+  O_MERGED,
   O_OPENED,
   O_RESOLVED,
   O_ROOT_CAUSE,
@@ -12,6 +14,7 @@ import {
   P_CHANGE_WINDOW_MS,
   P_CORRELATION_WINDOW_MS,
   P_MAX_HOPS,
+  P_PROPAGATION_MS,
   P_QUIET_MS,
   R_DOWN,
   R_EARLIEST,
@@ -36,6 +39,7 @@ import {
   S_MARK,
   S_NEXT,
   S_ONSET,
+  S_PEAK,
   SOFT_BIT,
   svc,
 } from "./services";
@@ -57,6 +61,7 @@ const I_TOPN: usize = 60; // u32 candidates in the current ranking
 
 const ST_OPEN: u8 = 1;
 const ST_RESOLVED: u8 = 4;
+const ST_MERGED: u8 = 5;
 
 let incBase: usize = 0;
 let incCap: u32 = 0;
@@ -123,16 +128,25 @@ function pushQueue(len: u32, id: u32): u32 {
 }
 
 /**
- * findNeighbourIncident looks along the dependency graph from `s`, downstream
- * (what s calls) and upstream (what calls s) separately, up to P_MAX_HOPS,
- * for a service in an incident that is open and active within the
- * correlation window. Nearest wins; ties go to the older incident.
+ * findNeighbourIncident looks for the open incident that service `s`, turning
+ * unhealthy at `ts`, belongs to. Failures spread from a dependency to its
+ * callers along hard edges, so two directions count:
+ *  - downstream (what s calls, transitively): an unhealthy member there may
+ *    be what s suffers from;
+ *  - upstream (what calls s): a member there that turned unhealthy no more
+ *    than P_PROPAGATION_MS before s may be a symptom of s, detected first.
+ * The search walks only through services that are not known to be healthy
+ * (an uninstrumented hop may carry the failure; a healthy one does not), up
+ * to P_MAX_HOPS. Soft edges are skipped: callers survive a soft dependency.
+ * Every incident found is a candidate: the oldest absorbs the others (the
+ * order in which services are detected need not follow the order in which
+ * the failure spread).
  */
-function findNeighbourIncident(s: u32, ts: f64): u32 {
+function findNeighbourIncidents(s: u32, ts: f64): void {
   const maxHops = <u32>param(P_MAX_HOPS);
   const window = param(P_CORRELATION_WINDOW_MS);
-  let best: u32 = 0;
-  let bestDepth: u32 = 0xffffffff;
+  const propagation = param(P_PROPAGATION_MS);
+  foundCount = 0;
   for (let dir = 0; dir < 2; dir++) {
     epoch++;
     let head: u32 = 0;
@@ -142,44 +156,93 @@ function findNeighbourIncident(s: u32, ts: f64): u32 {
     while (head < tail) {
       const cur = load<u32>(queue + <usize>head * 4);
       head++;
-      const depth = load<u32>(svc(cur) + S_DEPTH);
-      if (depth > bestDepth) break;
+      const cp = svc(cur);
+      const depth = load<u32>(cp + S_DEPTH);
       if (cur != s) {
-        const n = load<u32>(svc(cur) + S_INCIDENT);
-        if (n != 0) {
+        const n = load<u32>(cp + S_INCIDENT);
+        if (n != 0 && load<u8>(cp + S_HEALTH) >= H_DEGRADED) {
           const ip = inc(n);
-          if (
-            load<u8>(ip + I_STATUS) == ST_OPEN &&
-            ts - load<f64>(ip + I_ACTIVITY) <= window &&
-            (depth < bestDepth || n < best)
-          ) {
-            best = n;
-            bestDepth = depth;
+          const timely = dir == 0 || ts - load<f64>(cp + S_ONSET) <= propagation;
+          if (timely && load<u8>(ip + I_STATUS) == ST_OPEN && ts - load<f64>(ip + I_ACTIVITY) <= window) {
+            addFound(n);
           }
         }
+        // Only a service that is not known healthy carries the failure on.
+        if (load<u8>(cp + S_HEALTH) == H_OK) continue;
       }
       if (depth >= maxHops) continue;
       const a = dir == 0 ? depStart(cur) : rdepStart(cur);
       const b = dir == 0 ? depEnd(cur) : rdepEnd(cur);
       for (let j = a; j < b; j++) {
-        const next = (dir == 0 ? depAt(j) : rdepAt(j)) & ~SOFT_BIT;
-        const np = svc(next);
+        const raw = dir == 0 ? depAt(j) : rdepAt(j);
+        if (raw & SOFT_BIT) continue;
+        const np = svc(raw);
         if (load<u32>(np + S_MARK) == epoch) continue;
         store<u32>(np + S_MARK, epoch);
         store<u32>(np + S_DEPTH, depth + 1);
-        tail = pushQueue(tail, next);
+        tail = pushQueue(tail, raw);
       }
     }
   }
-  return best;
+}
+
+// Incidents found by the last search, at most MAX_FOUND distinct ones.
+const MAX_FOUND: u32 = 16;
+const found: usize = memory.data(<i32>MAX_FOUND * 4);
+let foundCount: u32 = 0;
+
+function addFound(n: u32): void {
+  for (let i: u32 = 0; i < foundCount; i++) if (load<u32>(found + <usize>i * 4) == n) return;
+  if (foundCount < MAX_FOUND) {
+    store<u32>(found + <usize>foundCount * 4, n);
+    foundCount++;
+  }
+}
+
+/** merge folds incident `from` into `into`: members, counters, activity. */
+function merge(from: u32, into: u32, ts: f64): void {
+  const fp = inc(from);
+  const ip = inc(into);
+  let m = load<u32>(fp + I_HEAD);
+  while (m != 0) {
+    const mp = svc(m - 1);
+    const next = load<u32>(mp + S_NEXT);
+    store<u32>(mp + S_INCIDENT, into);
+    store<u32>(mp + S_NEXT, load<u32>(ip + I_HEAD));
+    store<u32>(ip + I_HEAD, m);
+    m = next;
+  }
+  store<u32>(ip + I_MEMBERS, load<u32>(ip + I_MEMBERS) + load<u32>(fp + I_MEMBERS));
+  store<u32>(ip + I_UNHEALTHY, load<u32>(ip + I_UNHEALTHY) + load<u32>(fp + I_UNHEALTHY));
+  store<u32>(ip + I_ALERTS, load<u32>(ip + I_ALERTS) + load<u32>(fp + I_ALERTS));
+  store<f64>(ip + I_ACTIVITY, ts);
+  store<f64>(ip + I_RESOLVE_DUE, 0);
+  const moved = load<u32>(fp + I_MEMBERS);
+  store<u8>(fp + I_STATUS, ST_MERGED);
+  store<u32>(fp + I_HEAD, 0);
+  store<f64>(fp + I_RESOLVE_DUE, 0);
+  openIncidents--;
+  const o = emit(ts, O_MERGED, from, 0);
+  setA(o, into);
+  setVersion(o, bump(from));
+  // Re-announce the moved members (now first in the list) under `into`.
+  m = load<u32>(ip + I_HEAD);
+  for (let i: u32 = 0; i < moved && m != 0; i++) {
+    emitMember(into, m - 1, ts);
+    m = load<u32>(svc(m - 1) + S_NEXT);
+  }
+  emitStats(ts, into);
 }
 
 /** onUnhealthy is called when service `s` turns unhealthy at `ts`. */
 export function onUnhealthy(s: u32, ts: f64): void {
   const sp = svc(s);
   let n = load<u32>(sp + S_INCIDENT);
+  const health = load<u8>(sp + S_HEALTH);
   if (n != 0) {
-    // Already a member (it had recovered): count it unhealthy again.
+    // Already a member (it had recovered): count it unhealthy again. Its
+    // onset stays the first one, which is what ranking compares.
+    if (health > load<u8>(sp + S_PEAK)) store<u8>(sp + S_PEAK, health);
     const ip = inc(n);
     store<u32>(ip + I_UNHEALTHY, load<u32>(ip + I_UNHEALTHY) + 1);
     store<f64>(ip + I_RESOLVE_DUE, 0);
@@ -188,7 +251,17 @@ export function onUnhealthy(s: u32, ts: f64): void {
     rank(n, ts);
     return;
   }
-  n = findNeighbourIncident(s, ts);
+  findNeighbourIncidents(s, ts);
+  n = 0;
+  for (let i: u32 = 0; i < foundCount; i++) {
+    const c = load<u32>(found + <usize>i * 4);
+    if (n == 0 || c < n) n = c;
+  }
+  // The oldest incident found absorbs the others.
+  for (let i: u32 = 0; i < foundCount; i++) {
+    const c = load<u32>(found + <usize>i * 4);
+    if (c != n) merge(c, n, ts);
+  }
   if (n == 0) {
     n = newIncident(ts);
     const o = emit(ts, O_OPENED, n, s);
@@ -196,6 +269,8 @@ export function onUnhealthy(s: u32, ts: f64): void {
     setVersion(o, bump(n));
   }
   const ip = inc(n);
+  store<f64>(sp + S_ONSET, ts);
+  store<u8>(sp + S_PEAK, health);
   store<u32>(sp + S_INCIDENT, n);
   store<u32>(sp + S_NEXT, load<u32>(ip + I_HEAD));
   store<u32>(ip + I_HEAD, s + 1);
@@ -217,8 +292,11 @@ function emitMember(n: u32, s: u32, ts: f64): void {
 
 /** onHealthShift re-ranks when a member moves between DEGRADED and DOWN. */
 export function onHealthShift(s: u32, ts: f64): void {
-  const n = load<u32>(svc(s) + S_INCIDENT);
+  const sp = svc(s);
+  const n = load<u32>(sp + S_INCIDENT);
   if (n == 0) return;
+  const health = load<u8>(sp + S_HEALTH);
+  if (health > load<u8>(sp + S_PEAK)) store<u8>(sp + S_PEAK, health);
   emitMember(n, s, ts);
   rank(n, ts);
 }
@@ -263,6 +341,7 @@ export function resolveTimer(n: u32, due: f64): void {
     m = load<u32>(mp + S_NEXT);
     store<u32>(mp + S_INCIDENT, 0);
     store<u32>(mp + S_NEXT, 0);
+    store<u8>(mp + S_PEAK, 0);
   }
   store<u32>(ip + I_HEAD, 0);
   const o = emit(due, O_RESOLVED, n, 0);
@@ -279,9 +358,14 @@ let candBytes: usize = 0;
 
 /**
  * rank scores every member of incident `n` and emits the top three when the
- * ranking changed. Score = anomaly strength + topology (no unhealthy
- * dependency: it is not explained by something below it) + how many members
- * it explains + onset precedence + a change shortly before onset.
+ * ranking changed. Scores use the incident's history, not the moment, so a
+ * root cause that has recovered keeps its rank:
+ *  - strength: worst health while in the incident (DOWN 1.0, DEGRADED 0.6);
+ *  - +2.0 unless a hard dependency in the same incident turned unhealthy
+ *    before it (within P_PROPAGATION_MS): then it is more likely a symptom;
+ *  - up to +0.5 for the share of members that call it and failed after it;
+ *  - +0.5 for the earliest onset;
+ *  - +1.0 for a change on it within P_CHANGE_WINDOW_MS before its onset.
  */
 function rank(n: u32, ts: f64): void {
   const ip = inc(n);
@@ -307,32 +391,37 @@ function rank(n: u32, ts: f64): void {
     m = load<u32>(mp + S_NEXT);
   }
   const changeWindow = param(P_CHANGE_WINDOW_MS);
+  const propagation = param(P_PROPAGATION_MS);
   let k: u32 = 0;
   m = load<u32>(ip + I_HEAD);
   while (m != 0) {
     const id = m - 1;
     const mp = svc(id);
-    const health = load<u8>(mp + S_HEALTH);
+    const peak = load<u8>(mp + S_PEAK);
+    const onset = load<f64>(mp + S_ONSET);
     let reasons: u32 = 0;
-    let score: f64 = health == H_DOWN ? 1.0 : health == H_DEGRADED ? 0.6 : 0.2;
-    if (health == H_DOWN) reasons |= R_DOWN;
-    let unhealthyDeps: u32 = 0;
+    let score: f64 = peak == H_DOWN ? 1.0 : 0.6;
+    if (peak == H_DOWN) reasons |= R_DOWN;
+    let explainedBy: u32 = 0;
     for (let j = depStart(id); j < depEnd(id); j++) {
       const d = depAt(j);
       if (d & SOFT_BIT) continue;
-      if (load<u8>(svc(d) + S_HEALTH) >= H_DEGRADED) unhealthyDeps++;
+      const dp = svc(d);
+      if (load<u32>(dp + S_INCIDENT) == n && load<f64>(dp + S_ONSET) <= onset + propagation) explainedBy++;
     }
-    if (unhealthyDeps == 0) {
+    if (explainedBy == 0) {
       score += 2.0;
       reasons |= R_NO_UNHEALTHY_DEPS;
     }
-    let explained: u32 = 0;
+    let explains: u32 = 0;
     for (let j = rdepStart(id); j < rdepEnd(id); j++) {
-      const c = rdepAt(j) & ~SOFT_BIT;
-      if (load<u32>(svc(c) + S_INCIDENT) == n) explained++;
+      const c = rdepAt(j);
+      if (c & SOFT_BIT) continue;
+      const cp = svc(c);
+      if (load<u32>(cp + S_INCIDENT) == n && load<f64>(cp + S_ONSET) >= onset - propagation) explains++;
     }
-    if (explained > 0 && members > 1) {
-      score += (0.5 * <f64>explained) / <f64>(members - 1);
+    if (explains > 0 && members > 1) {
+      score += (0.5 * <f64>explains) / <f64>(members - 1);
       reasons |= R_EXPLAINS_OTHERS;
     }
     if (id == earliestId) {
@@ -341,7 +430,6 @@ function rank(n: u32, ts: f64): void {
     }
     let change: u32 = 0;
     const cts = load<f64>(mp + S_CHANGE_TS);
-    const onset = load<f64>(mp + S_ONSET);
     if (cts > 0 && cts <= onset && onset - cts <= changeWindow) {
       score += 1.0;
       reasons |= R_RECENT_CHANGE;

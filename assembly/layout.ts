@@ -74,6 +74,9 @@ export const O_STATS: u32 = 6;
 // Input record arrived behind the watermark; a = index in its batch,
 // v0 = watermark at the time.
 export const O_LATE: u32 = 7;
+// Incident folded into another one: incident = the absorbed one, a = the
+// incident it now belongs to. Its members are re-announced under that one.
+export const O_MERGED: u32 = 8;
 
 // Root-cause reason bits.
 export const R_NO_UNHEALTHY_DEPS: u32 = 1; // its own dependencies are healthy
@@ -93,4 +96,5 @@ export const P_DEFAULT_ERR_SLO: i32 = 6;
 export const P_DEFAULT_LAT_SLO: i32 = 7;
 export const P_DOWN_ERR: i32 = 8;
 export const P_MAX_HOPS: i32 = 9;
+export const P_PROPAGATION_MS: i32 = 10;
 export const P_COUNT: i32 = 16;

@@ -9,6 +9,7 @@ import {
   P_ERR_ALPHA,
   P_LATENESS_MS,
   P_MAX_HOPS,
+  P_PROPAGATION_MS,
   P_QUIET_MS,
   P_RECOVER_MS,
 } from "./layout";
@@ -40,4 +41,5 @@ export function resetParams(): void {
   setParamValue(P_DEFAULT_LAT_SLO, 1_000);
   setParamValue(P_DOWN_ERR, 0.5);
   setParamValue(P_MAX_HOPS, 3);
+  setParamValue(P_PROPAGATION_MS, 2 * 60_000);
 }

@@ -9,8 +9,9 @@ export const S_BYTES: usize = 128;
 export const S_HEALTH: usize = 0; // u8 current health H_*
 export const S_HC: usize = 1; // u8 last health-check status
 export const S_ATTACHED: usize = 2; // u8 1 = named by the topology
+export const S_PEAK: usize = 3; // u8 worst health while in the current incident
 export const S_INCIDENT: usize = 4; // u32 open incident number, 0 = none
-export const S_ONSET: usize = 8; // f64 when it last turned unhealthy
+export const S_ONSET: usize = 8; // f64 when it turned unhealthy (first onset in its incident)
 export const S_ERR: usize = 16; // f64 EWMA error rate
 export const S_ERR_VAR: usize = 24; // f64 EWMA variance of error rate
 export const S_LAT: usize = 32; // f64 EWMA p99 latency

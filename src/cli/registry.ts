@@ -1,5 +1,8 @@
 // Every sub-command, in the order `impactd --help` lists them. Add new
 // commands here.
 import type { Command } from "./command.js";
+import { demoCommand } from "./commands/demo.js";
+import { queryCommand } from "./commands/query.js";
+import { serveCommand } from "./commands/serve.js";
 
-export const commands: readonly Command[] = [];
+export const commands: readonly Command[] = [demoCommand, serveCommand, queryCommand];

@@ -50,6 +50,7 @@ export const O_RESOLVED = 4;
 export const O_HEALTH = 5;
 export const O_STATS = 6;
 export const O_LATE = 7;
+export const O_MERGED = 8;
 
 /** Root-cause reason bits. */
 export const R_NO_UNHEALTHY_DEPS = 1;
@@ -69,6 +70,8 @@ export const P_DEFAULT_ERR_SLO = 6;
 export const P_DEFAULT_LAT_SLO = 7;
 export const P_DOWN_ERR = 8;
 export const P_MAX_HOPS = 9;
+/** How far apart onsets along an edge may be and still be one failure spreading. */
+export const P_PROPAGATION_MS = 10;
 export const P_COUNT = 16;
 
 /** Counters readable with stat(). */

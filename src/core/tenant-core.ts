@@ -15,6 +15,7 @@ import {
   O_HEALTH,
   O_LATE,
   O_MEMBER,
+  O_MERGED,
   O_OPENED,
   O_RESOLVED,
   O_ROOT_CAUSE,
@@ -89,7 +90,8 @@ export type CoreOutput =
       members: number;
       unhealthy: number;
     }
-  | { type: "late"; ts: number; index: number; watermark: number };
+  | { type: "late"; ts: number; index: number; watermark: number }
+  | { type: "merged"; ts: number; incident: number; version: number; into: number };
 
 /** BatchResult is what one batch produced. */
 export interface BatchResult {
@@ -353,6 +355,9 @@ export class TenantCore {
             members: c.outU32(i, OUT_B),
             unhealthy: c.outU32(i, OUT_C),
           });
+          break;
+        case O_MERGED:
+          out.push({ type: "merged", ts, incident, version, into: c.outU32(i, OUT_A) });
           break;
         case O_LATE:
           out.push({ type: "late", ts, index: c.outU32(i, OUT_A), watermark: c.outF64(i, OUT_V0) });

@@ -45,8 +45,19 @@ export interface IncidentState {
   candidates: RootCauseCandidate[];
   alertCount: number;
   version: number;
+  /** Worst severity so far: severity does not drop while members recover. */
+  severity: IncidentSeverity;
+  /** Id of the incident this one was merged into, if any. */
+  mergedInto: string;
   /** What changed since the last snapshot ("opened", "member_added", ...). */
   changes: Set<string>;
+}
+
+/** isOpen tells whether an incident status still needs attention. */
+export function isOpen(s: IncidentStatus): boolean {
+  return (
+    s !== IncidentStatus.INCIDENT_STATUS_RESOLVED && s !== IncidentStatus.INCIDENT_STATUS_MERGED
+  );
 }
 
 /** incidentId derives a stable, readable id from the opening event. */
@@ -109,6 +120,8 @@ export class IncidentTracker {
           candidates: [],
           alertCount: 0,
           version: 0,
+          severity: IncidentSeverity.INCIDENT_SEVERITY_UNSPECIFIED,
+          mergedInto: "",
           changes: new Set(["opened"]),
         };
         this.byNum.set(o.incident, st);
@@ -145,6 +158,12 @@ export class IncidentTracker {
         case "stats":
           st.alertCount = o.alerts;
           break;
+        case "merged":
+          st.status = IncidentStatus.INCIDENT_STATUS_MERGED;
+          st.mergedInto = this.byNum.get(o.into)?.id ?? "";
+          st.changes.add("merged");
+          this.resolvedOrder.push(st.num);
+          break;
         case "resolved":
           st.status = IncidentStatus.INCIDENT_STATUS_RESOLVED;
           st.resolvedMs = o.ts;
@@ -178,8 +197,7 @@ export class IncidentTracker {
   /** openCount is the number of incidents not resolved. */
   openCount(): number {
     let n = 0;
-    for (const st of this.byNum.values())
-      if (st.status !== IncidentStatus.INCIDENT_STATUS_RESOLVED) n++;
+    for (const st of this.byNum.values()) if (isOpen(st.status)) n++;
     return n;
   }
 
@@ -188,7 +206,7 @@ export class IncidentTracker {
     const journeys = new Map<string, JourneyImpact>();
     let exposed = 0;
     for (const [service, h] of st.health) {
-      if (h < H_DEGRADED && st.status !== IncidentStatus.INCIDENT_STATUS_RESOLVED) continue;
+      if (h < H_DEGRADED && isOpen(st.status)) continue;
       for (const j of this.journeysOf(service)) {
         if (journeys.has(j.name)) continue;
         journeys.set(j.name, {
@@ -212,6 +230,10 @@ export class IncidentTracker {
     if (exposed >= 1000 && down > 0) severity = IncidentSeverity.INCIDENT_SEVERITY_CRITICAL;
     else if (exposed >= 100) severity = IncidentSeverity.INCIDENT_SEVERITY_HIGH;
     else if (exposed > 0 || unhealthy > 1) severity = IncidentSeverity.INCIDENT_SEVERITY_MEDIUM;
+    // Lower enum values are more severe; keep the worst seen.
+    if (st.severity !== IncidentSeverity.INCIDENT_SEVERITY_UNSPECIFIED && st.severity < severity)
+      severity = st.severity;
+    st.severity = severity;
     return {
       id: st.id,
       tenant: st.tenant,
@@ -229,6 +251,7 @@ export class IncidentTracker {
       alertCount: st.alertCount,
       version: st.version,
       team: "",
+      mergedInto: st.mergedInto,
     };
   }
 }

@@ -24,6 +24,8 @@ export enum IncidentStatus {
   INCIDENT_STATUS_ACKNOWLEDGED = 2,
   INCIDENT_STATUS_MITIGATED = 3,
   INCIDENT_STATUS_RESOLVED = 4,
+  /** INCIDENT_STATUS_MERGED - Found to be part of another incident and folded into it (see merged_into). */
+  INCIDENT_STATUS_MERGED = 5,
   UNRECOGNIZED = -1,
 }
 
@@ -44,6 +46,9 @@ export function incidentStatusFromJSON(object: any): IncidentStatus {
     case 4:
     case "INCIDENT_STATUS_RESOLVED":
       return IncidentStatus.INCIDENT_STATUS_RESOLVED;
+    case 5:
+    case "INCIDENT_STATUS_MERGED":
+      return IncidentStatus.INCIDENT_STATUS_MERGED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -63,6 +68,8 @@ export function incidentStatusToJSON(object: IncidentStatus): string {
       return "INCIDENT_STATUS_MITIGATED";
     case IncidentStatus.INCIDENT_STATUS_RESOLVED:
       return "INCIDENT_STATUS_RESOLVED";
+    case IncidentStatus.INCIDENT_STATUS_MERGED:
+      return "INCIDENT_STATUS_MERGED";
     case IncidentStatus.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -177,6 +184,8 @@ export interface Incident {
   version: number;
   /** Team the incident is routed to, when known. */
   team: string;
+  /** When status is MERGED: the id of the incident this one was folded into. */
+  mergedInto: string;
 }
 
 function createBaseRootCauseCandidate(): RootCauseCandidate {
@@ -479,6 +488,7 @@ function createBaseIncident(): Incident {
     alertCount: 0,
     version: 0,
     team: "",
+    mergedInto: "",
   };
 }
 
@@ -531,6 +541,9 @@ export const Incident: MessageFns<Incident> = {
     }
     if (message.team !== "") {
       writer.uint32(130).string(message.team);
+    }
+    if (message.mergedInto !== "") {
+      writer.uint32(138).string(message.mergedInto);
     }
     return writer;
   },
@@ -676,6 +689,14 @@ export const Incident: MessageFns<Incident> = {
             message.team = reader.string();
             continue;
           }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.mergedInto = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -738,6 +759,11 @@ export const Incident: MessageFns<Incident> = {
         : 0,
       version: isSet(object.version) ? globalThis.Number(object.version) : 0,
       team: isSet(object.team) ? globalThis.String(object.team) : "",
+      mergedInto: isSet(object.mergedInto)
+        ? globalThis.String(object.mergedInto)
+        : isSet(object.merged_into)
+        ? globalThis.String(object.merged_into)
+        : "",
     };
   },
 
@@ -791,6 +817,9 @@ export const Incident: MessageFns<Incident> = {
     if (message.team !== "") {
       obj.team = message.team;
     }
+    if (message.mergedInto !== "") {
+      obj.mergedInto = message.mergedInto;
+    }
     return obj;
   },
 
@@ -815,6 +844,7 @@ export const Incident: MessageFns<Incident> = {
     message.alertCount = object.alertCount ?? 0;
     message.version = object.version ?? 0;
     message.team = object.team ?? "";
+    message.mergedInto = object.mergedInto ?? "";
     return message;
   },
 };

@@ -1,0 +1,142 @@
+// Service configuration: one YAML/JSON file plus IMPACTD_* environment
+// overrides, merged over named defaults and validated in one place. Every
+// error names the bad key.
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { InvalidArgumentError } from "../errors.js";
+
+/** DEFAULT_DATA_DIR is where the embedded ClickHouse keeps its data. */
+export const DEFAULT_DATA_DIR = "./impactd-data";
+/** DEFAULT_HOST is the address front ends bind to: loopback unless told otherwise. */
+export const DEFAULT_HOST = "127.0.0.1";
+/** DEFAULT_GRPC_PORT is the native gRPC API port. */
+export const DEFAULT_GRPC_PORT = 7070;
+/** DEFAULT_LATENESS_MS is how far behind the newest event an event may arrive. */
+export const DEFAULT_LATENESS_MS = 2_000;
+/** DEFAULT_HEARTBEAT_LAG_MS: with no events, event time follows the wall clock this far behind. */
+export const DEFAULT_HEARTBEAT_LAG_MS = 60_000;
+
+/** Config is the validated service configuration. */
+export interface Config {
+  /** Directory of the embedded ClickHouse (chdb). @default DEFAULT_DATA_DIR */
+  dataDir: string;
+  /** Topology file loaded at start, or undefined for an empty topology. */
+  topology: string | undefined;
+  grpc: {
+    /** @default DEFAULT_HOST */
+    host: string;
+    /** 0 picks a free port. @default DEFAULT_GRPC_PORT */
+    port: number;
+  };
+  core: {
+    /** @default DEFAULT_LATENESS_MS */
+    latenessMs: number;
+    /** 0 disables the wall-clock heartbeat (replays, demos). @default DEFAULT_HEARTBEAT_LAG_MS */
+    heartbeatLagMs: number;
+  };
+}
+
+/** defaultConfig returns a fresh copy of every default. */
+export function defaultConfig(): Config {
+  return {
+    dataDir: DEFAULT_DATA_DIR,
+    topology: undefined,
+    grpc: { host: DEFAULT_HOST, port: DEFAULT_GRPC_PORT },
+    core: { latenessMs: DEFAULT_LATENESS_MS, heartbeatLagMs: DEFAULT_HEARTBEAT_LAG_MS },
+  };
+}
+
+type Raw = Record<string, unknown>;
+
+function object(v: unknown, key: string): Raw {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== "object" || Array.isArray(v))
+    throw new InvalidArgumentError(`config ${key}: expected a mapping`);
+  return v as Raw;
+}
+
+function known(o: Raw, key: string, allowed: string[]): void {
+  for (const k of Object.keys(o)) {
+    if (!allowed.includes(k)) {
+      throw new InvalidArgumentError(
+        `config ${key ? `${key}.` : ""}${k}: unknown key (expected one of ${allowed.join(", ")})`,
+      );
+    }
+  }
+}
+
+function str(v: unknown, key: string, fallback: string): string {
+  if (v === undefined) return fallback;
+  if (typeof v !== "string" || v === "")
+    throw new InvalidArgumentError(`config ${key}: expected a non-empty string`);
+  return v;
+}
+
+function int(v: unknown, key: string, fallback: number, lo: number, hi: number): number {
+  if (v === undefined) return fallback;
+  const n = typeof v === "string" && v.trim() !== "" ? Number(v) : v;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < lo || n > hi) {
+    throw new InvalidArgumentError(
+      `config ${key}: expected an integer in [${lo}, ${hi}], got ${JSON.stringify(v)}`,
+    );
+  }
+  return n;
+}
+
+/** parseConfig validates a raw config object (from YAML/JSON) over the defaults. */
+export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = {}): Config {
+  const d = defaultConfig();
+  const top = object(raw, "");
+  known(top, "", ["data_dir", "topology", "grpc", "core"]);
+  const grpc = object(top.grpc, "grpc");
+  known(grpc, "grpc", ["host", "port"]);
+  const core = object(top.core, "core");
+  known(core, "core", ["lateness_ms", "heartbeat_lag_ms"]);
+  return {
+    dataDir: str(env.IMPACTD_DATA_DIR ?? top.data_dir, "data_dir", d.dataDir),
+    topology:
+      top.topology === undefined && env.IMPACTD_TOPOLOGY === undefined
+        ? undefined
+        : str(env.IMPACTD_TOPOLOGY ?? top.topology, "topology", ""),
+    grpc: {
+      host: str(env.IMPACTD_GRPC_HOST ?? grpc.host, "grpc.host", d.grpc.host),
+      port: int(env.IMPACTD_GRPC_PORT ?? grpc.port, "grpc.port", d.grpc.port, 0, 65535),
+    },
+    core: {
+      latenessMs: int(core.lateness_ms, "core.lateness_ms", d.core.latenessMs, 0, 3_600_000),
+      heartbeatLagMs: int(
+        core.heartbeat_lag_ms,
+        "core.heartbeat_lag_ms",
+        d.core.heartbeatLagMs,
+        0,
+        86_400_000,
+      ),
+    },
+  };
+}
+
+/** loadConfig reads a config file (YAML or JSON) and applies IMPACTD_* overrides. */
+export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): Config {
+  if (path === undefined) return parseConfig({}, env);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (cause) {
+    throw new InvalidArgumentError(`cannot read config file ${path}: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (cause) {
+    throw new InvalidArgumentError(`config file ${path}: ${(cause as Error).message}`, { cause });
+  }
+  try {
+    return parseConfig(raw, env);
+  } catch (err) {
+    if (err instanceof InvalidArgumentError)
+      throw new InvalidArgumentError(`${path}: ${err.message}`, { cause: err });
+    throw err;
+  }
+}

@@ -1,0 +1,401 @@
+// The pipeline every front end feeds: validate -> de-duplicate -> intern and
+// batch into the tenant's WASM core -> incidents -> sink. A batch is
+// acknowledged once its rows are durable in the sink.
+import { P_LATENESS_MS } from "../core/layout.js";
+import { type CoreOutput, TenantCore } from "../core/tenant-core.js";
+import { Event } from "../gen/impactd/v1/event.js";
+import type { Incident } from "../gen/impactd/v1/incident.js";
+import type { Topology } from "../gen/impactd/v1/topology.js";
+import type { EventRow, IncidentRow, RejectionRow } from "../sinks/rows.js";
+import { type IncidentState, IncidentTracker, type JourneyRef } from "./incident-tracker.js";
+import { RecentIds } from "./recent-ids.js";
+import { eventRow, incidentRow, rejectionRow } from "./rows.js";
+import {
+  DEFAULT_LIMITS,
+  NAME_PATTERN,
+  type Problem,
+  RejectCode,
+  type ValidationLimits,
+  validateEvent,
+} from "./validate.js";
+
+/** DEFAULT_TENANT is the tenant of events that name none. */
+export const DEFAULT_TENANT = "default";
+/** DEFAULT_MAX_BATCH_EVENTS bounds one ingest batch. */
+export const DEFAULT_MAX_BATCH_EVENTS = 50_000;
+/** DEFAULT_DEDUP_IDS is how many recent event ids each tenant remembers. */
+export const DEFAULT_DEDUP_IDS = 1_000_000;
+
+/** PipelineSink is where the pipeline's rows go (see src/sinks). */
+export interface PipelineSink {
+  writeEvents(rows: readonly EventRow[]): Promise<void>;
+  writeRejections(rows: readonly RejectionRow[]): Promise<void>;
+  writeIncidents(rows: readonly IncidentRow[]): Promise<void>;
+}
+
+/** PipelineOptions configure a Pipeline. */
+export interface PipelineOptions {
+  sink: PipelineSink;
+  /** Event validation limits. @default DEFAULT_LIMITS */
+  limits?: ValidationLimits;
+  /** Clock for receive times and timestamp checks. @default Date.now */
+  now?: () => number;
+  /** Core parameters (P_* ids in src/core/layout.ts) applied to every tenant. */
+  coreParams?: ReadonlyMap<number, number>;
+  /** Topology given to tenants that have none yet. */
+  defaultTopology?: Topology;
+  /** Largest batch accepted. @default DEFAULT_MAX_BATCH_EVENTS */
+  maxBatchEvents?: number;
+}
+
+/** SubmitMeta says where a batch came from. */
+export interface SubmitMeta {
+  /** Front end name: grpc, otlp, http, nats. */
+  frontEnd: string;
+  /** When set, every event belongs to this tenant (an authenticated client). */
+  tenant?: string;
+}
+
+/** EventRejection is one refused event of a batch. */
+export interface EventRejection {
+  index: number;
+  code: string;
+  reason: string;
+  eventId: string;
+}
+
+/** SubmitResult is the acknowledgement of one batch. */
+export interface SubmitResult {
+  accepted: number;
+  rejections: EventRejection[];
+  duplicates: number;
+  unknownServices: string[];
+}
+
+/** IncidentUpdateListener receives every new incident version. */
+export type IncidentUpdateListener = (incident: Incident, changes: string[]) => void;
+
+interface TenantState {
+  core: TenantCore;
+  tracker: IncidentTracker;
+  topology: Topology;
+  journeysByService: Map<string, JourneyRef[]>;
+  seen: RecentIds;
+  listeners: Set<IncidentUpdateListener>;
+}
+
+/** PipelineStats are counters for metrics and progress displays. */
+export interface PipelineStats {
+  received: number;
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+  late: number;
+  batches: number;
+  incidentVersions: number;
+}
+
+function emptyTopology(): Topology {
+  return { services: [], journeys: [], teams: [] };
+}
+
+function journeyIndex(t: Topology): Map<string, JourneyRef[]> {
+  const index = new Map<string, JourneyRef[]>();
+  for (const j of t.journeys) {
+    const ref = { name: j.name, customersPerMin: j.customersPerMin };
+    const services = new Set(j.steps.flatMap((s) => s.services));
+    for (const s of services) {
+      const list = index.get(s) ?? [];
+      list.push(ref);
+      index.set(s, list);
+    }
+  }
+  return index;
+}
+
+/** Pipeline owns the per-tenant cores and routes batches through them. */
+export class Pipeline {
+  private readonly tenants = new Map<string, TenantState>();
+  private readonly limits: ValidationLimits;
+  private readonly now: () => number;
+  private readonly maxBatch: number;
+  readonly stats: PipelineStats = {
+    received: 0,
+    accepted: 0,
+    rejected: 0,
+    duplicates: 0,
+    late: 0,
+    batches: 0,
+    incidentVersions: 0,
+  };
+
+  constructor(private readonly options: PipelineOptions) {
+    this.limits = options.limits ?? DEFAULT_LIMITS;
+    this.now = options.now ?? Date.now;
+    this.maxBatch = options.maxBatchEvents ?? DEFAULT_MAX_BATCH_EVENTS;
+  }
+
+  private tenant(name: string): TenantState {
+    let t = this.tenants.get(name);
+    if (t === undefined) {
+      const topology = this.options.defaultTopology ?? emptyTopology();
+      const journeysByService = journeyIndex(topology);
+      const core = new TenantCore({ params: this.options.coreParams ?? new Map() });
+      core.setTopology(topology);
+      t = {
+        core,
+        tracker: new IncidentTracker(name, (s) => journeysByService.get(s) ?? []),
+        topology,
+        journeysByService,
+        seen: new RecentIds(DEFAULT_DEDUP_IDS),
+        listeners: new Set(),
+      };
+      this.tenants.set(name, t);
+    }
+    return t;
+  }
+
+  /** setTopology applies a (validated) topology to a tenant live. */
+  setTopology(tenant: string, topology: Topology): void {
+    const t = this.tenant(tenant);
+    t.core.setTopology(topology);
+    t.topology = topology;
+    const index = journeyIndex(topology);
+    t.journeysByService.clear();
+    for (const [k, v] of index) t.journeysByService.set(k, v);
+  }
+
+  /** topology returns the tenant's topology, unattached services included. */
+  topology(tenant: string): Topology {
+    return this.tenant(tenant).topology;
+  }
+
+  /** incidents lists the tenant's incidents held in memory, newest first. */
+  incidents(tenant: string): Incident[] {
+    const t = this.tenant(tenant);
+    return t.tracker.all().map((st) => t.tracker.snapshot(st));
+  }
+
+  /** incident returns one incident, or undefined. */
+  incident(tenant: string, id: string): Incident | undefined {
+    const t = this.tenant(tenant);
+    const st = t.tracker.get(id);
+    return st === undefined ? undefined : t.tracker.snapshot(st);
+  }
+
+  /** openIncidents counts unresolved incidents over all tenants. */
+  openIncidents(): number {
+    let n = 0;
+    for (const t of this.tenants.values()) n += t.tracker.openCount();
+    return n;
+  }
+
+  /** watch subscribes to new incident versions of a tenant; returns unsubscribe. */
+  watch(tenant: string, listener: IncidentUpdateListener): () => void {
+    const t = this.tenant(tenant);
+    t.listeners.add(listener);
+    return () => t.listeners.delete(listener);
+  }
+
+  /**
+   * submit runs one batch. The core work happens synchronously, in call
+   * order; the returned promise resolves once the batch's rows are durable.
+   */
+  submit(events: readonly Event[], meta: SubmitMeta): Promise<SubmitResult> {
+    const receivedAt = this.now();
+    this.stats.batches++;
+    this.stats.received += events.length;
+    const result: SubmitResult = {
+      accepted: 0,
+      rejections: [],
+      duplicates: 0,
+      unknownServices: [],
+    };
+    const rejected: RejectionRow[] = [];
+    const reject = (i: number, ev: Event, p: Problem, tenant: string) => {
+      result.rejections.push({ index: i, code: p.code, reason: p.reason, eventId: ev.id });
+      rejected.push(
+        rejectionRow({
+          tenant,
+          receivedAt,
+          ts: ev.tsUnixMs,
+          frontEnd: meta.frontEnd,
+          source: ev.source,
+          code: p.code,
+          reason: p.reason,
+          eventId: ev.id,
+          payload: safeJson(ev),
+        }),
+      );
+    };
+    if (events.length > this.maxBatch) {
+      const p = {
+        code: RejectCode.BatchTooLarge,
+        reason: `batch has ${events.length} events (limit ${this.maxBatch}); split it`,
+      };
+      for (let i = 0; i < events.length; i++) {
+        result.rejections.push({
+          index: i,
+          code: p.code,
+          reason: p.reason,
+          eventId: events[i]?.id ?? "",
+        });
+      }
+      rejected.push(
+        rejectionRow({
+          tenant: meta.tenant ?? DEFAULT_TENANT,
+          receivedAt,
+          frontEnd: meta.frontEnd,
+          source: events[0]?.source ?? "",
+          code: p.code,
+          reason: p.reason,
+          eventId: "",
+          payload: safeJson(events[0]),
+        }),
+      );
+      this.stats.rejected += events.length;
+      return this.options.sink.writeRejections(rejected).then(() => result);
+    }
+    const groups = new Map<string, Event[]>();
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i] as Event;
+      const tenant = meta.tenant ?? (ev.tenant === "" ? DEFAULT_TENANT : ev.tenant);
+      const p = validateEvent(ev, receivedAt, this.limits);
+      if (p !== undefined) {
+        reject(i, ev, p, NAME_PATTERN.test(tenant) ? tenant : DEFAULT_TENANT);
+        continue;
+      }
+      const t = this.tenant(tenant);
+      if (ev.id !== "" && !t.seen.add(ev.id)) {
+        result.duplicates++;
+        continue;
+      }
+      let g = groups.get(tenant);
+      if (g === undefined) {
+        g = [];
+        groups.set(tenant, g);
+      }
+      g.push(ev);
+    }
+    const rows: EventRow[] = [];
+    const incidentRows: IncidentRow[] = [];
+    for (const [tenant, group] of groups) {
+      const t = this.tenant(tenant);
+      const { outputs, unknownServices } = t.core.process(group);
+      for (const s of unknownServices) {
+        result.unknownServices.push(s);
+        t.topology = {
+          ...t.topology,
+          services: [
+            ...t.topology.services,
+            { name: s, team: "", tier: 0, dependsOn: [], slo: undefined, kinds: [] },
+          ],
+        };
+      }
+      for (const ev of group) rows.push(eventRow(ev, tenant, receivedAt, ev.id));
+      this.applyOutputs(t, outputs, incidentRows);
+      result.accepted += group.length;
+    }
+    this.stats.accepted += result.accepted;
+    this.stats.rejected += result.rejections.length;
+    this.stats.duplicates += result.duplicates;
+    const sink = this.options.sink;
+    const writes: Promise<void>[] = [];
+    if (rows.length > 0) writes.push(sink.writeEvents(rows));
+    if (rejected.length > 0) writes.push(sink.writeRejections(rejected));
+    if (incidentRows.length > 0) writes.push(sink.writeIncidents(incidentRows));
+    return Promise.all(writes).then(() => result);
+  }
+
+  /** recordRejection stores a payload a front end could not even decode. */
+  recordRejection(args: {
+    frontEnd: string;
+    tenant?: string;
+    code: string;
+    reason: string;
+    payload: string;
+    source?: string;
+  }): Promise<void> {
+    this.stats.rejected++;
+    return this.options.sink.writeRejections([
+      rejectionRow({
+        tenant: args.tenant ?? DEFAULT_TENANT,
+        receivedAt: this.now(),
+        frontEnd: args.frontEnd,
+        source: args.source ?? "",
+        code: args.code,
+        reason: args.reason,
+        eventId: "",
+        payload: args.payload,
+      }),
+    ]);
+  }
+
+  private applyOutputs(
+    t: TenantState,
+    outputs: readonly CoreOutput[],
+    incidentRows: IncidentRow[],
+  ): void {
+    let late = 0;
+    for (const o of outputs) if (o.type === "late") late++;
+    this.stats.late += late;
+    const touched = t.tracker.apply(outputs);
+    const writtenAt = this.now();
+    for (const st of touched) this.publish(t, st, incidentRows, writtenAt);
+  }
+
+  private publish(
+    t: TenantState,
+    st: IncidentState,
+    incidentRows: IncidentRow[],
+    writtenAt: number,
+  ): void {
+    const snap = t.tracker.snapshot(st);
+    const changes = [...st.changes];
+    st.changes.clear();
+    incidentRows.push(incidentRow(snap, writtenAt));
+    this.stats.incidentVersions++;
+    for (const l of t.listeners) l(snap, changes);
+  }
+
+  /**
+   * advance moves every tenant's event time to `watermark` without new
+   * events, so timers (recovery, resolution) fire during quiet periods.
+   */
+  advance(watermark: number): Promise<void> {
+    const incidentRows: IncidentRow[] = [];
+    for (const t of this.tenants.values())
+      this.applyOutputs(t, t.core.advance(watermark), incidentRows);
+    return incidentRows.length > 0
+      ? this.options.sink.writeIncidents(incidentRows)
+      : Promise.resolve();
+  }
+
+  /** heartbeat advances event time from the wall clock, `lagMs` behind it. */
+  heartbeat(lagMs: number): Promise<void> {
+    return this.advance(this.now() - lagMs);
+  }
+
+  /** flush applies everything pending in every core (end of a stream). */
+  flush(): Promise<void> {
+    const incidentRows: IncidentRow[] = [];
+    for (const t of this.tenants.values()) this.applyOutputs(t, t.core.flush(), incidentRows);
+    return incidentRows.length > 0
+      ? this.options.sink.writeIncidents(incidentRows)
+      : Promise.resolve();
+  }
+
+  /** lateness is the core's allowed lateness in ms. */
+  lateness(): number {
+    return this.options.coreParams?.get(P_LATENESS_MS) ?? 2_000;
+  }
+}
+
+function safeJson(ev: Event | undefined): string {
+  if (ev === undefined) return "";
+  try {
+    return JSON.stringify(Event.toJSON(ev));
+  } catch {
+    return String(ev);
+  }
+}

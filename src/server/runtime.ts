@@ -1,0 +1,82 @@
+// Runtime wires one impactd process together: sink, pipeline, topology and
+// front ends. `impactd serve`, `impactd demo` and the end-to-end tests all
+// start the same runtime.
+import type { Config } from "../config/config.js";
+import { P_LATENESS_MS } from "../core/layout.js";
+import type { Topology } from "../gen/impactd/v1/topology.js";
+import { DEFAULT_TENANT, Pipeline, type PipelineSink } from "../pipeline/pipeline.js";
+import type { ValidationLimits } from "../pipeline/validate.js";
+import { openSink, type Sink } from "../sinks/index.js";
+import { type GrpcServer, startGrpcServer } from "../sources/grpc/server.js";
+import { loadTopologyFile } from "../topology/index.js";
+
+/** Runtime is a running impactd process. */
+export interface Runtime {
+  readonly config: Config;
+  readonly pipeline: Pipeline;
+  readonly sink: Sink;
+  readonly grpc: GrpcServer;
+  /** stop drains the pipeline, flushes the sink and closes every front end. */
+  stop(): Promise<void>;
+}
+
+/** RuntimeOptions adjust a runtime beyond its config (tests, demo). */
+export interface RuntimeOptions {
+  /** Topology to start with instead of the config's file. */
+  topology?: Topology;
+  limits?: ValidationLimits;
+  now?: () => number;
+}
+
+/** sinkAdapter exposes a Sink's table writers as the pipeline's sink. */
+export function sinkAdapter(sink: Sink): PipelineSink {
+  return {
+    writeEvents: (rows) => sink.events.write(rows),
+    writeRejections: (rows) => sink.rejections.write(rows),
+    writeIncidents: (rows) => sink.incidents.write(rows),
+  };
+}
+
+/** startRuntime opens the sink (running migrations) and starts serving. */
+export async function startRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
+  const topology =
+    options.topology ??
+    (config.topology === undefined ? undefined : loadTopologyFile(config.topology));
+  const sink = await openSink({ kind: "chdb", dataDir: config.dataDir });
+  const pipeline = new Pipeline({
+    sink: sinkAdapter(sink),
+    coreParams: new Map([[P_LATENESS_MS, config.core.latenessMs]]),
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+  if (topology !== undefined) pipeline.setTopology(DEFAULT_TENANT, topology);
+  let grpc: GrpcServer;
+  try {
+    grpc = await startGrpcServer({ pipeline, host: config.grpc.host, port: config.grpc.port });
+  } catch (err) {
+    await sink.close();
+    throw err;
+  }
+  let heartbeat: NodeJS.Timeout | undefined;
+  if (config.core.heartbeatLagMs > 0) {
+    heartbeat = setInterval(() => {
+      pipeline.heartbeat(config.core.heartbeatLagMs).catch((err: unknown) => {
+        console.error(`impactd: heartbeat failed: ${(err as Error).message}`);
+      });
+    }, 1_000);
+    heartbeat.unref();
+  }
+  return {
+    config,
+    pipeline,
+    sink,
+    grpc,
+    async stop() {
+      if (heartbeat !== undefined) clearInterval(heartbeat);
+      await grpc.close();
+      await pipeline.flush();
+      await sink.flush();
+      await sink.close();
+    },
+  };
+}
