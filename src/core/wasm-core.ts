@@ -200,6 +200,14 @@ export class WasmCore {
     this.u32[w + 7] = aux2;
   }
 
+  /** loadInput copies pre-encoded input records (IN_BYTES each) into the batch. */
+  loadInput(records: Uint8Array): number {
+    const n = records.length / IN_BYTES;
+    this.input(n);
+    this.u8.set(records, this.inBase);
+    return n;
+  }
+
   /** process applies the n records written; returns the number of outputs. */
   process(n: number): number {
     this.outCount = this.call(() => this.x.process(n));
