@@ -9,6 +9,7 @@ import {
   O_MERGED,
   O_OPENED,
   O_RESOLVED,
+  O_STATUS,
   O_ROOT_CAUSE,
   O_STATS,
   P_CHANGE_WINDOW_MS,
@@ -60,6 +61,7 @@ const I_TOP: usize = 48; // u32[3] current top candidates (service id + 1)
 const I_TOPN: usize = 60; // u32 candidates in the current ranking
 
 const ST_OPEN: u8 = 1;
+const ST_ACKNOWLEDGED: u8 = 2;
 const ST_RESOLVED: u8 = 4;
 const ST_MERGED: u8 = 5;
 
@@ -90,6 +92,14 @@ function newIncident(ts: f64): u32 {
   store<f64>(p + I_OPENED, ts);
   store<f64>(p + I_ACTIVITY, ts);
   return n;
+}
+
+// Open and acknowledged incidents are live: they take members and resolve.
+// @ts-ignore: decorator
+@inline
+function live(ip: usize): bool {
+  const st = load<u8>(ip + I_STATUS);
+  return st == ST_OPEN || st == ST_ACKNOWLEDGED;
 }
 
 // @ts-ignore: decorator
@@ -163,7 +173,7 @@ function findNeighbourIncidents(s: u32, ts: f64): void {
         if (n != 0 && load<u8>(cp + S_HEALTH) >= H_DEGRADED) {
           const ip = inc(n);
           const timely = dir == 0 || ts - load<f64>(cp + S_ONSET) <= propagation;
-          if (timely && load<u8>(ip + I_STATUS) == ST_OPEN && ts - load<f64>(ip + I_ACTIVITY) <= window) {
+          if (timely && live(ip) && ts - load<f64>(ip + I_ACTIVITY) <= window) {
             addFound(n);
           }
         }
@@ -330,8 +340,15 @@ export function onAlert(s: u32, ts: f64): void {
 /** resolveTimer resolves incident `n` if its quiet period passed untouched. */
 export function resolveTimer(n: u32, due: f64): void {
   const ip = inc(n);
-  if (load<u8>(ip + I_STATUS) != ST_OPEN) return;
+  if (!live(ip)) return;
   if (load<f64>(ip + I_RESOLVE_DUE) != due || load<u32>(ip + I_UNHEALTHY) != 0) return;
+  close(n, due, 0);
+}
+
+// close resolves incident `n` at `ts`; `actor` is the actor id + 1 for a
+// manual resolution, 0 when the signals resolved it.
+function close(n: u32, ts: f64, actor: u32): void {
+  const ip = inc(n);
   store<u8>(ip + I_STATUS, ST_RESOLVED);
   store<f64>(ip + I_RESOLVE_DUE, 0);
   openIncidents--;
@@ -344,9 +361,31 @@ export function resolveTimer(n: u32, due: f64): void {
     store<u8>(mp + S_PEAK, 0);
   }
   store<u32>(ip + I_HEAD, 0);
-  const o = emit(due, O_RESOLVED, n, 0);
+  const o = emit(ts, O_RESOLVED, n, 0);
   setV0(o, load<f64>(ip + I_OPENED));
+  setB(o, actor);
   setVersion(o, bump(n));
+}
+
+/**
+ * applyAction applies an acknowledgement (code 1) or a manual resolution
+ * (code 2) of incident `n` by `actor`. Actions on unknown or closed
+ * incidents change nothing.
+ */
+export function applyAction(n: u32, ts: f64, code: u8, actor: u32): void {
+  if (n == 0 || n > incidentCount) return;
+  const ip = inc(n);
+  if (!live(ip)) return;
+  if (code == 1) {
+    if (load<u8>(ip + I_STATUS) != ST_OPEN) return;
+    store<u8>(ip + I_STATUS, ST_ACKNOWLEDGED);
+    const o = emit(ts, O_STATUS, n, 0);
+    setA(o, ST_ACKNOWLEDGED);
+    setB(o, actor);
+    setVersion(o, bump(n));
+  } else if (code == 2) {
+    close(n, ts, actor + 1);
+  }
 }
 
 // ---- Root cause ----

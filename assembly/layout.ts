@@ -20,6 +20,9 @@ export const K_CHANGE: u8 = 4;
 export const K_JOURNEY: u8 = 5;
 export const K_FEEDBACK: u8 = 6;
 export const K_DEVICE: u8 = 7;
+// Incident action (code 1 acknowledge, 2 resolve); entity = incident number,
+// aux = actor id.
+export const K_ACTION: u8 = 8;
 
 // Health states (also the HealthStatus codes of health-check events).
 export const H_UNKNOWN: u8 = 0;
@@ -64,7 +67,7 @@ export const O_MEMBER: u32 = 2;
 // candidates in this ranking, v0 = score, c = linked change id (0 = none),
 // d = reason bits (R_*).
 export const O_ROOT_CAUSE: u32 = 3;
-// Incident resolved; v0 = opened ts.
+// Incident resolved; v0 = opened ts, b = actor id + 1 when resolved by hand.
 export const O_RESOLVED: u32 = 4;
 // Service health changed; entity = service, a = new state, b = old state,
 // v0 = error-rate estimate, v1 = latency estimate.
@@ -77,6 +80,9 @@ export const O_LATE: u32 = 7;
 // Incident folded into another one: incident = the absorbed one, a = the
 // incident it now belongs to. Its members are re-announced under that one.
 export const O_MERGED: u32 = 8;
+// Incident status changed by an action; a = new status (2 acknowledged),
+// b = actor id.
+export const O_STATUS: u32 = 9;
 
 // Root-cause reason bits.
 export const R_NO_UNHEALTHY_DEPS: u32 = 1; // its own dependencies are healthy

@@ -6,7 +6,7 @@
 // reported as late and not applied.
 import { blockCapacity, growBlock } from "./arena";
 import { applyAlert, applyChange, applyHealthCheck, applyMetric, recoverTimer } from "./health";
-import { resolveTimer } from "./incidents";
+import { applyAction, resolveTimer } from "./incidents";
 import {
   IN_AUX,
   IN_BYTES,
@@ -16,6 +16,7 @@ import {
   IN_KIND,
   IN_TS,
   IN_VALUE,
+  K_ACTION,
   K_ALERT,
   K_CHANGE,
   K_DEVICE,
@@ -65,6 +66,11 @@ function before(a: usize, b: usize): bool {
   const ta = load<f64>(a + IN_TS);
   const tb = load<f64>(b + IN_TS);
   if (ta != tb) return ta < tb;
+  // Actions go first at equal times: the host applies them at the watermark
+  // as they arrive, before later events of that same time (see ingest).
+  const ka = load<u8>(a + IN_KIND) == K_ACTION;
+  const kb = load<u8>(b + IN_KIND) == K_ACTION;
+  if (ka != kb) return ka;
   const x = load<u64>(a + 8);
   const y = load<u64>(b + 8);
   if (x != y) return x < y;
@@ -156,6 +162,8 @@ function apply(p: usize): void {
     applyAlert(entity, ts, code, load<u16>(p + IN_FLAGS), load<u32>(p + IN_AUX));
   } else if (kind == K_CHANGE) {
     applyChange(entity, ts, load<u32>(p + IN_AUX));
+  } else if (kind == K_ACTION) {
+    applyAction(entity, ts, code, load<u32>(p + IN_AUX));
   }
   appliedCount++;
 }
@@ -186,6 +194,12 @@ export function ingest(n: u32): void {
   for (let i: u32 = 0; i < n; i++) {
     const p = inBase + <usize>i * IN_BYTES;
     const ts = load<f64>(p + IN_TS);
+    if (ts == watermark && load<u8>(p + IN_KIND) == K_ACTION) {
+      // An action at exactly the watermark takes effect now: everything
+      // before it is applied and it sorts before anything else at that time.
+      apply(p);
+      continue;
+    }
     if (ts < watermark) {
       const o = emit(ts, O_LATE, 0, load<u32>(p + IN_ENTITY));
       setA(o, i);

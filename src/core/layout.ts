@@ -20,6 +20,7 @@ export const K_CHANGE = 4;
 export const K_JOURNEY = 5;
 export const K_FEEDBACK = 6;
 export const K_DEVICE = 7;
+export const K_ACTION = 8;
 
 /** Health states. */
 export const H_UNKNOWN = 0;
@@ -51,6 +52,7 @@ export const O_HEALTH = 5;
 export const O_STATS = 6;
 export const O_LATE = 7;
 export const O_MERGED = 8;
+export const O_STATUS = 9;
 
 /** Root-cause reason bits. */
 export const R_NO_UNHEALTHY_DEPS = 1;

@@ -5,6 +5,7 @@ import type { Event } from "../gen/impactd/v1/event.js";
 import { DependencyKind, type Topology } from "../gen/impactd/v1/topology.js";
 import { Interner } from "./interner.js";
 import {
+  K_ACTION,
   K_ALERT,
   K_CHANGE,
   K_DEVICE,
@@ -20,6 +21,7 @@ import {
   O_RESOLVED,
   O_ROOT_CAUSE,
   O_STATS,
+  O_STATUS,
   OUT_A,
   OUT_B,
   OUT_C,
@@ -71,7 +73,15 @@ export type CoreOutput =
       reasons: number;
       change: ChangeInfo | undefined;
     }
-  | { type: "resolved"; ts: number; incident: number; version: number; openedTs: number }
+  | {
+      type: "resolved";
+      ts: number;
+      incident: number;
+      version: number;
+      openedTs: number;
+      actor: string;
+    }
+  | { type: "status"; ts: number; incident: number; version: number; status: number; actor: string }
   | {
       type: "health";
       ts: number;
@@ -109,12 +119,23 @@ export class TenantCore {
   private readonly fingerprints = new Interner();
   private readonly customMetrics = new Interner();
   private readonly devices = new Interner();
+  private readonly actors = new Interner();
   private readonly changes = new Map<number, ChangeInfo>();
   private nextChange = 1;
   private attached = new Set<string>();
 
-  constructor(options: { debug?: boolean; params?: ReadonlyMap<number, number> } = {}) {
+  private readonly incidentNumber: (id: string) => number | undefined;
+
+  constructor(
+    options: {
+      debug?: boolean;
+      params?: ReadonlyMap<number, number>;
+      /** Maps an incident id to the core's incident number (for actions). */
+      incidentNumber?: (id: string) => number | undefined;
+    } = {},
+  ) {
     this.core = new WasmCore({ debug: options.debug ?? false });
+    this.incidentNumber = options.incidentNumber ?? (() => undefined);
     for (const [id, value] of options.params ?? []) this.core.setParam(id, value);
   }
 
@@ -268,6 +289,12 @@ export class TenantCore {
           );
           break;
         }
+        case "incidentAction": {
+          const a = k.value;
+          const n = this.incidentNumber(a.incidentId) ?? 0;
+          core.setRecord(i, ts, K_ACTION, a.action, 0, n, 0, this.actors.id(a.actor), 0);
+          break;
+        }
         default:
           throw new TypeError(`event ${i} has no kind; validate before process`);
       }
@@ -280,6 +307,11 @@ export class TenantCore {
     if (this.services.size > before) core.reserveServices(this.services.size);
     const n = core.process(events.length);
     return { outputs: this.decode(n), unknownServices };
+  }
+
+  /** watermark is the event time up to which everything has been applied. */
+  watermark(): number {
+    return this.core.stats().watermark;
   }
 
   /** advance moves event time forward without events (fires due timers). */
@@ -331,8 +363,27 @@ export class TenantCore {
           });
           break;
         }
-        case O_RESOLVED:
-          out.push({ type: "resolved", ts, incident, version, openedTs: c.outF64(i, OUT_V0) });
+        case O_RESOLVED: {
+          const actor = c.outU32(i, OUT_B);
+          out.push({
+            type: "resolved",
+            ts,
+            incident,
+            version,
+            openedTs: c.outF64(i, OUT_V0),
+            actor: actor === 0 ? "" : this.actors.name(actor - 1),
+          });
+          break;
+        }
+        case O_STATUS:
+          out.push({
+            type: "status",
+            ts,
+            incident,
+            version,
+            status: c.outU32(i, OUT_A),
+            actor: this.actors.name(c.outU32(i, OUT_B)),
+          });
           break;
         case O_HEALTH:
           out.push({

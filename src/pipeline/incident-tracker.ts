@@ -49,6 +49,8 @@ export interface IncidentState {
   severity: IncidentSeverity;
   /** Id of the incident this one was merged into, if any. */
   mergedInto: string;
+  acknowledgedBy: string;
+  resolvedBy: string;
   /** What changed since the last snapshot ("opened", "member_added", ...). */
   changes: Set<string>;
 }
@@ -122,6 +124,8 @@ export class IncidentTracker {
           version: 0,
           severity: IncidentSeverity.INCIDENT_SEVERITY_UNSPECIFIED,
           mergedInto: "",
+          acknowledgedBy: "",
+          resolvedBy: "",
           changes: new Set(["opened"]),
         };
         this.byNum.set(o.incident, st);
@@ -164,9 +168,18 @@ export class IncidentTracker {
           st.changes.add("merged");
           this.resolvedOrder.push(st.num);
           break;
+        case "status":
+          if (o.status === IncidentStatus.INCIDENT_STATUS_ACKNOWLEDGED) {
+            st.status = IncidentStatus.INCIDENT_STATUS_ACKNOWLEDGED;
+            st.acknowledgedMs = o.ts;
+            st.acknowledgedBy = o.actor;
+            st.changes.add("acknowledged");
+          }
+          break;
         case "resolved":
           st.status = IncidentStatus.INCIDENT_STATUS_RESOLVED;
           st.resolvedMs = o.ts;
+          st.resolvedBy = o.actor;
           st.changes.add("resolved");
           this.resolvedOrder.push(st.num);
           break;
@@ -252,6 +265,8 @@ export class IncidentTracker {
       version: st.version,
       team: "",
       mergedInto: st.mergedInto,
+      acknowledgedBy: st.acknowledgedBy,
+      resolvedBy: st.resolvedBy,
     };
   }
 }

@@ -3,7 +3,8 @@
 // acknowledged once its rows are durable in the sink.
 import { P_LATENESS_MS } from "../core/layout.js";
 import { type CoreOutput, TenantCore } from "../core/tenant-core.js";
-import { Event } from "../gen/impactd/v1/event.js";
+import { ImpactdError, InvalidArgumentError } from "../errors.js";
+import { Event, type IncidentActionKind } from "../gen/impactd/v1/event.js";
 import type { Incident } from "../gen/impactd/v1/incident.js";
 import type { Topology } from "../gen/impactd/v1/topology.js";
 import type { EventRow, IncidentRow, RejectionRow } from "../sinks/rows.js";
@@ -18,6 +19,13 @@ import {
   type ValidationLimits,
   validateEvent,
 } from "./validate.js";
+
+/** NotFoundError reports an unknown incident or tenant object. */
+export class NotFoundError extends ImpactdError {
+  constructor(message: string) {
+    super("NOT_FOUND", message);
+  }
+}
 
 /** DEFAULT_TENANT is the tenant of events that name none. */
 export const DEFAULT_TENANT = "default";
@@ -140,11 +148,15 @@ export class Pipeline {
     if (t === undefined) {
       const topology = this.options.defaultTopology ?? emptyTopology();
       const journeysByService = journeyIndex(topology);
-      const core = new TenantCore({ params: this.options.coreParams ?? new Map() });
+      const tracker = new IncidentTracker(name, (s) => journeysByService.get(s) ?? []);
+      const core = new TenantCore({
+        params: this.options.coreParams ?? new Map(),
+        incidentNumber: (id) => tracker.get(id)?.num,
+      });
       core.setTopology(topology);
       t = {
         core,
-        tracker: new IncidentTracker(name, (s) => journeysByService.get(s) ?? []),
+        tracker,
         topology,
         journeysByService,
         seen: new RecentIds(DEFAULT_DEDUP_IDS),
@@ -266,6 +278,22 @@ export class Pipeline {
         continue;
       }
       const t = this.tenant(tenant);
+      if (
+        ev.kind?.$case === "incidentAction" &&
+        t.tracker.get(ev.kind.value.incidentId) === undefined
+      ) {
+        const id = ev.kind.value.incidentId;
+        reject(
+          i,
+          ev,
+          {
+            code: RejectCode.UnknownIncident,
+            reason: `incident ${JSON.stringify(id)} is not known to tenant ${tenant}`,
+          },
+          tenant,
+        );
+        continue;
+      }
       if (ev.id !== "" && !t.seen.add(ev.id)) {
         result.duplicates++;
         continue;
@@ -305,6 +333,36 @@ export class Pipeline {
     if (rejected.length > 0) writes.push(sink.writeRejections(rejected));
     if (incidentRows.length > 0) writes.push(sink.writeIncidents(incidentRows));
     return Promise.all(writes).then(() => result);
+  }
+
+  /**
+   * act acknowledges or resolves an incident on behalf of `actor`. The action
+   * is ingested as an event at the tenant's watermark, so it is stored with
+   * the raw events and a replay applies it at the same point.
+   */
+  async act(
+    tenant: string,
+    incidentId: string,
+    action: IncidentActionKind,
+    actor: string,
+    note = "",
+  ): Promise<Incident> {
+    const t = this.tenant(tenant);
+    const st = t.tracker.get(incidentId);
+    if (st === undefined)
+      throw new NotFoundError(`incident ${JSON.stringify(incidentId)} not found`);
+    const ts = Math.max(t.core.watermark(), st.updatedMs);
+    const ev: Event = {
+      tsUnixMs: ts,
+      source: "impactd",
+      tenant,
+      id: "",
+      kind: { $case: "incidentAction", value: { incidentId, action, actor, note } },
+    };
+    const res = await this.submit([ev], { frontEnd: "api", tenant });
+    const rejection = res.rejections[0];
+    if (rejection !== undefined) throw new InvalidArgumentError(rejection.reason);
+    return t.tracker.snapshot(st);
   }
 
   /** recordRejection stores a payload a front end could not even decode. */

@@ -6,6 +6,7 @@ import {
   type Event,
   FeedbackScale,
   HealthStatus,
+  IncidentActionKind,
   JourneyOutcome,
   MetricKind,
 } from "../gen/impactd/v1/event.js";
@@ -29,6 +30,7 @@ const ALERT_STATE = names(AlertState, "ALERT_STATE_");
 const CHANGE = names(ChangeKind, "CHANGE_KIND_");
 const OUTCOME = names(JourneyOutcome, "JOURNEY_OUTCOME_");
 const SCALE = names(FeedbackScale, "FEEDBACK_SCALE_");
+const ACTION = names(IncidentActionKind, "INCIDENT_ACTION_KIND_");
 const INCIDENT_STATUS = names(IncidentStatus, "INCIDENT_STATUS_");
 const INCIDENT_SEVERITY = names(IncidentSeverity, "INCIDENT_SEVERITY_");
 
@@ -41,6 +43,7 @@ export const KIND_NAMES = {
   journeySignal: "journey_signal",
   feedback: "feedback",
   deviceTelemetry: "device_telemetry",
+  incidentAction: "incident_action",
 } as const;
 
 /** healthName renders a health state number as "ok", "degraded", "down". */
@@ -136,6 +139,13 @@ export function eventRow(ev: Event, tenant: string, receivedAt: number, eventId:
           ? k.value.customName
           : (METRIC[k.value.metric] ?? "");
       row.value = k.value.value;
+      break;
+    case "incidentAction":
+      // The incident goes in `name`, the actor in `channel`, the note in `text`.
+      row.status = ACTION[k.value.action] ?? "";
+      row.name = k.value.incidentId;
+      row.channel = k.value.actor;
+      row.text = k.value.note;
       break;
   }
   return row;

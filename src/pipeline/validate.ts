@@ -16,6 +16,7 @@ export const RejectCode = {
   FieldTooLong: "FIELD_TOO_LONG",
   Malformed: "MALFORMED",
   BatchTooLarge: "BATCH_TOO_LARGE",
+  UnknownIncident: "UNKNOWN_INCIDENT",
 } as const;
 
 /** RejectCodeValue is one of the RejectCode strings. */
@@ -158,7 +159,7 @@ export function validateEvent(
     return {
       code: RejectCode.UnknownKind,
       reason:
-        "event kind is missing or unknown to impactd.v1 (expected one of health_check, metric, alert, change, journey_signal, feedback, device_telemetry)",
+        "event kind is missing or unknown to impactd.v1 (expected one of health_check, metric, alert, change, journey_signal, feedback, device_telemetry, incident_action)",
     };
   }
   switch (k.$case) {
@@ -244,6 +245,21 @@ export function validateEvent(
           : undefined) ??
         metricValue(k.value.metric, k.value.value, "device_telemetry.value")
       );
+    case "incidentAction": {
+      const a = k.value;
+      return (
+        (a.incidentId === ""
+          ? { code: RejectCode.MissingField, reason: "incident_action.incident_id is empty" }
+          : undefined) ??
+        text(a.incidentId, "incident_action.incident_id", SHORT_TEXT) ??
+        enumValue(a.action, 2, "incident_action.action", "IncidentActionKind") ??
+        (a.actor === ""
+          ? { code: RejectCode.MissingField, reason: "incident_action.actor is empty" }
+          : undefined) ??
+        text(a.actor, "incident_action.actor", SHORT_TEXT) ??
+        text(a.note, "incident_action.note", limits.maxTextLength)
+      );
+    }
     default:
       return { code: RejectCode.UnknownKind, reason: "event kind is unknown to impactd.v1" };
   }

@@ -7,7 +7,7 @@ import { credentials, makeGenericClientConstructor, status } from "@grpc/grpc-js
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ImpactdClient } from "../../src/client/client.js";
 import { defaultConfig } from "../../src/config/config.js";
-import type { Event } from "../../src/gen/impactd/v1/event.js";
+import { type Event, IncidentActionKind } from "../../src/gen/impactd/v1/event.js";
 import { IncidentStatus } from "../../src/gen/impactd/v1/incident.js";
 import { type Runtime, startRuntime } from "../../src/server/runtime.js";
 import { loadTopologyFile } from "../../src/topology/index.js";
@@ -135,6 +135,49 @@ describe("gRPC ingest to ClickHouse", () => {
       "SELECT count() AS c FROM events WHERE source = 'e2e' AND event_id LIKE 'cascade-%'",
     );
     expect(Number(count[0]?.c)).toBe(events.length);
+  });
+
+  it("acknowledges and resolves an incident by hand, recording who did it", async () => {
+    const [inc] = await client.listIncidents({ statuses: [IncidentStatus.INCIDENT_STATUS_OPEN] });
+    const id = inc?.id ?? "";
+    const acked = await rt.pipeline.act(
+      "default",
+      id,
+      IncidentActionKind.INCIDENT_ACTION_KIND_ACKNOWLEDGE,
+      "alice",
+    );
+    expect(acked.status).toBe(IncidentStatus.INCIDENT_STATUS_ACKNOWLEDGED);
+    expect(acked.acknowledgedBy).toBe("alice");
+    const resolved = await rt.pipeline.act(
+      "default",
+      id,
+      IncidentActionKind.INCIDENT_ACTION_KIND_RESOLVE,
+      "bob",
+      "rolled back",
+    );
+    expect(resolved.status).toBe(IncidentStatus.INCIDENT_STATUS_RESOLVED);
+    expect(resolved.resolvedBy).toBe("bob");
+    await expect(
+      rt.pipeline.act(
+        "default",
+        "inc-missing",
+        IncidentActionKind.INCIDENT_ACTION_KIND_ACKNOWLEDGE,
+        "x",
+      ),
+    ).rejects.toThrow(/not found/);
+    await rt.sink.flush();
+    const row = await rt.sink.conn.query<{ status: string; acked: number }>(
+      "SELECT status, toUInt8(acknowledged_at IS NOT NULL) AS acked FROM incidents WHERE incident_id = {id:String}",
+      { id },
+    );
+    expect(row).toEqual([{ status: "resolved", acked: 1 }]);
+    const actions = await rt.sink.conn.query<{ status: string; channel: string }>(
+      "SELECT status, channel FROM events WHERE kind = 'incident_action' ORDER BY ts, status",
+    );
+    expect(actions).toEqual([
+      { status: "acknowledge", channel: "alice" },
+      { status: "resolve", channel: "bob" },
+    ]);
   });
 
   it("answers NOT_FOUND for an unknown incident and serves the topology back", async () => {

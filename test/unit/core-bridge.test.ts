@@ -168,4 +168,42 @@ describe("core bridge", () => {
     expect(out.filter((o) => o.type === "opened")).toHaveLength(1);
     expect(out.filter((o) => o.type === "resolved")).toHaveLength(1);
   });
+
+  it("applies an acknowledgement at the watermark and a replay of the stored events reproduces it", () => {
+    const live = new TenantCore({ incidentNumber: () => 1 });
+    live.setTopology(topology());
+    const events = cascade();
+    const out: CoreOutput[] = [];
+    const stored: Event[] = [];
+    for (let i = 0; i < events.length; i += 4) {
+      const batch = events.slice(i, i + 4);
+      stored.push(...batch);
+      out.push(...live.process(batch).outputs);
+      if (i === 8) {
+        // Someone acknowledges incident 1 now; the host stamps the action
+        // with the current watermark.
+        const ack: Event = {
+          tsUnixMs: live.watermark(),
+          source: "t",
+          tenant: "",
+          id: "",
+          kind: {
+            $case: "incidentAction",
+            value: { incidentId: "x", action: 1, actor: "alice", note: "" },
+          },
+        };
+        stored.push(ack);
+        const r = live.process([ack]).outputs;
+        expect(r).toContainEqual(
+          expect.objectContaining({ type: "status", incident: 1, status: 2, actor: "alice" }),
+        );
+        out.push(...r);
+      }
+    }
+    out.push(...live.flush());
+    const replay = new TenantCore({ incidentNumber: () => 1 });
+    replay.setTopology(topology());
+    const again = [...replay.process(stored).outputs, ...replay.flush()];
+    expect(again).toEqual(out);
+  });
 });

@@ -373,6 +373,48 @@ export function feedbackScaleToJSON(object: FeedbackScale): string {
   }
 }
 
+/** IncidentActionKind is what a person or tool does to an incident. */
+export enum IncidentActionKind {
+  INCIDENT_ACTION_KIND_UNSPECIFIED = 0,
+  /** INCIDENT_ACTION_KIND_ACKNOWLEDGE - Someone is on it: stops escalation. */
+  INCIDENT_ACTION_KIND_ACKNOWLEDGE = 1,
+  /** INCIDENT_ACTION_KIND_RESOLVE - Declared over by a person, whatever the signals say. */
+  INCIDENT_ACTION_KIND_RESOLVE = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function incidentActionKindFromJSON(object: any): IncidentActionKind {
+  switch (object) {
+    case 0:
+    case "INCIDENT_ACTION_KIND_UNSPECIFIED":
+      return IncidentActionKind.INCIDENT_ACTION_KIND_UNSPECIFIED;
+    case 1:
+    case "INCIDENT_ACTION_KIND_ACKNOWLEDGE":
+      return IncidentActionKind.INCIDENT_ACTION_KIND_ACKNOWLEDGE;
+    case 2:
+    case "INCIDENT_ACTION_KIND_RESOLVE":
+      return IncidentActionKind.INCIDENT_ACTION_KIND_RESOLVE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return IncidentActionKind.UNRECOGNIZED;
+  }
+}
+
+export function incidentActionKindToJSON(object: IncidentActionKind): string {
+  switch (object) {
+    case IncidentActionKind.INCIDENT_ACTION_KIND_UNSPECIFIED:
+      return "INCIDENT_ACTION_KIND_UNSPECIFIED";
+    case IncidentActionKind.INCIDENT_ACTION_KIND_ACKNOWLEDGE:
+      return "INCIDENT_ACTION_KIND_ACKNOWLEDGE";
+    case IncidentActionKind.INCIDENT_ACTION_KIND_RESOLVE:
+      return "INCIDENT_ACTION_KIND_RESOLVE";
+    case IncidentActionKind.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** HealthCheck is the result of probing a service. */
 export interface HealthCheck {
   service: string;
@@ -450,6 +492,18 @@ export interface DeviceTelemetry {
   value: number;
 }
 
+/**
+ * IncidentAction records an acknowledgement or manual resolution. It travels
+ * as an event so replays reproduce it at the same event time.
+ */
+export interface IncidentAction {
+  incidentId: string;
+  action: IncidentActionKind;
+  /** Who did it: a user, an on-call handle or a tool. */
+  actor: string;
+  note: string;
+}
+
 /** Event is the unit of ingest. */
 export interface Event {
   /** Event time in milliseconds since the Unix epoch (UTC). Required. */
@@ -469,6 +523,7 @@ export interface Event {
     | { $case: "journeySignal"; value: JourneySignal }
     | { $case: "feedback"; value: Feedback }
     | { $case: "deviceTelemetry"; value: DeviceTelemetry }
+    | { $case: "incidentAction"; value: IncidentAction }
     | undefined;
 }
 
@@ -1482,6 +1537,127 @@ export const DeviceTelemetry: MessageFns<DeviceTelemetry> = {
   },
 };
 
+function createBaseIncidentAction(): IncidentAction {
+  return { incidentId: "", action: 0, actor: "", note: "" };
+}
+
+export const IncidentAction: MessageFns<IncidentAction> = {
+  encode(message: IncidentAction, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.incidentId !== "") {
+      writer.uint32(10).string(message.incidentId);
+    }
+    if (message.action !== 0) {
+      writer.uint32(16).int32(message.action);
+    }
+    if (message.actor !== "") {
+      writer.uint32(26).string(message.actor);
+    }
+    if (message.note !== "") {
+      writer.uint32(34).string(message.note);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IncidentAction {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIncidentAction();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.incidentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.action = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.actor = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.note = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): IncidentAction {
+    return {
+      incidentId: isSet(object.incidentId)
+        ? globalThis.String(object.incidentId)
+        : isSet(object.incident_id)
+        ? globalThis.String(object.incident_id)
+        : "",
+      action: isSet(object.action) ? incidentActionKindFromJSON(object.action) : 0,
+      actor: isSet(object.actor) ? globalThis.String(object.actor) : "",
+      note: isSet(object.note) ? globalThis.String(object.note) : "",
+    };
+  },
+
+  toJSON(message: IncidentAction): unknown {
+    const obj: any = {};
+    if (message.incidentId !== "") {
+      obj.incidentId = message.incidentId;
+    }
+    if (message.action !== 0) {
+      obj.action = incidentActionKindToJSON(message.action);
+    }
+    if (message.actor !== "") {
+      obj.actor = message.actor;
+    }
+    if (message.note !== "") {
+      obj.note = message.note;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<IncidentAction>): IncidentAction {
+    return IncidentAction.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<IncidentAction>): IncidentAction {
+    const message = createBaseIncidentAction();
+    message.incidentId = object.incidentId ?? "";
+    message.action = object.action ?? 0;
+    message.actor = object.actor ?? "";
+    message.note = object.note ?? "";
+    return message;
+  },
+};
+
 function createBaseEvent(): Event {
   return { tsUnixMs: 0, source: "", tenant: "", id: "", kind: undefined };
 }
@@ -1521,6 +1697,9 @@ export const Event: MessageFns<Event> = {
         break;
       case "deviceTelemetry":
         DeviceTelemetry.encode(message.kind.value, writer.uint32(130).fork()).join();
+        break;
+      case "incidentAction":
+        IncidentAction.encode(message.kind.value, writer.uint32(138).fork()).join();
         break;
     }
     return writer;
@@ -1627,6 +1806,14 @@ export const Event: MessageFns<Event> = {
             message.kind = { $case: "deviceTelemetry", value: DeviceTelemetry.decode(reader, reader.uint32()) };
             continue;
           }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.kind = { $case: "incidentAction", value: IncidentAction.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1669,6 +1856,10 @@ export const Event: MessageFns<Event> = {
         ? { $case: "deviceTelemetry", value: DeviceTelemetry.fromJSON(object.deviceTelemetry) }
         : isSet(object.device_telemetry)
         ? { $case: "deviceTelemetry", value: DeviceTelemetry.fromJSON(object.device_telemetry) }
+        : isSet(object.incidentAction)
+        ? { $case: "incidentAction", value: IncidentAction.fromJSON(object.incidentAction) }
+        : isSet(object.incident_action)
+        ? { $case: "incidentAction", value: IncidentAction.fromJSON(object.incident_action) }
         : undefined,
     };
   },
@@ -1701,6 +1892,8 @@ export const Event: MessageFns<Event> = {
       obj.feedback = Feedback.toJSON(message.kind.value);
     } else if (message.kind?.$case === "deviceTelemetry") {
       obj.deviceTelemetry = DeviceTelemetry.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "incidentAction") {
+      obj.incidentAction = IncidentAction.toJSON(message.kind.value);
     }
     return obj;
   },
@@ -1754,6 +1947,12 @@ export const Event: MessageFns<Event> = {
       case "deviceTelemetry": {
         if (object.kind?.value !== undefined && object.kind?.value !== null) {
           message.kind = { $case: "deviceTelemetry", value: DeviceTelemetry.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "incidentAction": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "incidentAction", value: IncidentAction.fromPartial(object.kind.value) };
         }
         break;
       }

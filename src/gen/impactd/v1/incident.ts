@@ -186,6 +186,9 @@ export interface Incident {
   team: string;
   /** When status is MERGED: the id of the incident this one was folded into. */
   mergedInto: string;
+  /** Who acknowledged it and who resolved it by hand, when someone did. */
+  acknowledgedBy: string;
+  resolvedBy: string;
 }
 
 function createBaseRootCauseCandidate(): RootCauseCandidate {
@@ -489,6 +492,8 @@ function createBaseIncident(): Incident {
     version: 0,
     team: "",
     mergedInto: "",
+    acknowledgedBy: "",
+    resolvedBy: "",
   };
 }
 
@@ -544,6 +549,12 @@ export const Incident: MessageFns<Incident> = {
     }
     if (message.mergedInto !== "") {
       writer.uint32(138).string(message.mergedInto);
+    }
+    if (message.acknowledgedBy !== "") {
+      writer.uint32(146).string(message.acknowledgedBy);
+    }
+    if (message.resolvedBy !== "") {
+      writer.uint32(154).string(message.resolvedBy);
     }
     return writer;
   },
@@ -697,6 +708,22 @@ export const Incident: MessageFns<Incident> = {
             message.mergedInto = reader.string();
             continue;
           }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.acknowledgedBy = reader.string();
+            continue;
+          }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.resolvedBy = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -764,6 +791,16 @@ export const Incident: MessageFns<Incident> = {
         : isSet(object.merged_into)
         ? globalThis.String(object.merged_into)
         : "",
+      acknowledgedBy: isSet(object.acknowledgedBy)
+        ? globalThis.String(object.acknowledgedBy)
+        : isSet(object.acknowledged_by)
+        ? globalThis.String(object.acknowledged_by)
+        : "",
+      resolvedBy: isSet(object.resolvedBy)
+        ? globalThis.String(object.resolvedBy)
+        : isSet(object.resolved_by)
+        ? globalThis.String(object.resolved_by)
+        : "",
     };
   },
 
@@ -820,6 +857,12 @@ export const Incident: MessageFns<Incident> = {
     if (message.mergedInto !== "") {
       obj.mergedInto = message.mergedInto;
     }
+    if (message.acknowledgedBy !== "") {
+      obj.acknowledgedBy = message.acknowledgedBy;
+    }
+    if (message.resolvedBy !== "") {
+      obj.resolvedBy = message.resolvedBy;
+    }
     return obj;
   },
 
@@ -845,6 +888,8 @@ export const Incident: MessageFns<Incident> = {
     message.version = object.version ?? 0;
     message.team = object.team ?? "";
     message.mergedInto = object.mergedInto ?? "";
+    message.acknowledgedBy = object.acknowledgedBy ?? "";
+    message.resolvedBy = object.resolvedBy ?? "";
     return message;
   },
 };
