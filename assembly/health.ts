@@ -1,7 +1,18 @@
 // Service health: evidence from health checks, alerts and metric samples turns
-// into OK / DEGRADED / DOWN. Turning unhealthy is immediate; turning healthy
-// again waits P_RECOVER_MS of clean evidence (hysteresis), so a flapping
-// signal holds one incident open instead of opening many.
+// into OK / DEGRADED / DOWN.
+//
+// Each metric keeps a fast EWMA (the current value, smoothed) and a slow,
+// learned baseline (mean and variance) that only learns while the service is
+// healthy and the sample is not itself anomalous, so a failure is never
+// learned as normal. The anomaly score is how many (floored) standard
+// deviations the current value sits above its baseline. A service is
+// unhealthy when it breaches its SLO thresholds, when it is far from its own
+// baseline by a material amount, or when a probe or a firing alert says so.
+// Turning unhealthy is immediate; turning healthy again waits P_RECOVER_MS of
+// clean evidence (hysteresis), so a flapping signal holds one incident open.
+import { blockCapacity, growBlock } from "./arena";
+import { onAlert, onHealthShift, onRecovered, onUnhealthy } from "./incidents";
+import { servicesHealthChanged } from "./journeys";
 import {
   A_FIRING,
   A_RESOLVED,
@@ -13,25 +24,31 @@ import {
   M_LATENCY_P99,
   M_SATURATION,
   O_HEALTH,
+  P_BASE_ALPHA,
   P_DOWN_ERR,
   P_ERR_ALPHA,
   P_RECOVER_MS,
+  P_WARMUP,
+  P_Z_UNHEALTHY,
   SEV_CRITICAL,
 } from "./layout";
-import { onAlert, onHealthShift, onRecovered, onUnhealthy } from "./incidents";
-import { emit, setA, setB, setV0, setV1 } from "./output";
+import { emit, setA, setB, setV0, setV1, setV2 } from "./output";
 import { param } from "./params";
+import { updateServiceForecast } from "./predict";
 import {
+  S_ANOMALY,
   S_CHANGE_ID,
   S_CHANGE_TS,
   S_CRIT,
   S_ERR,
+  S_ERR_BASE,
   S_ERR_N,
   S_ERR_VAR,
   S_FIRING,
   S_HC,
   S_HEALTH,
   S_LAT,
+  S_LAT_BASE,
   S_LAT_N,
   S_LAT_VAR,
   S_RECOVER_DUE,
@@ -42,10 +59,20 @@ import {
 } from "./services";
 import { schedule, T_RECOVER } from "./timers";
 
-// Per-fingerprint alert state: u8 firing flag, indexed by host fingerprint id.
+// Floors for the standard deviation, so a very steady baseline does not turn
+// noise into huge scores: absolute, and relative to the baseline itself.
+const ERR_FLOOR: f64 = 0.002;
+const LAT_FLOOR: f64 = 5.0;
+const REL_FLOOR: f64 = 0.1;
+// A baseline learns only from samples within this many deviations of it.
+const LEARN_Z: f64 = 3.0;
+// Material change beyond the z-score: absolute error-rate rise, latency ratio.
+const ERR_MATERIAL: f64 = 0.01;
+const LAT_MATERIAL: f64 = 1.5;
+
+// Per-fingerprint alert state: u8 0 = not firing, 1 = firing, 2 = firing critical.
 let fpBase: usize = 0;
 let fpCap: u32 = 0;
-import { blockCapacity, growBlock } from "./arena";
 
 function fpSlot(id: u32): usize {
   if (id >= fpCap) {
@@ -57,21 +84,43 @@ function fpSlot(id: u32): usize {
   return fpBase + <usize>id;
 }
 
+// @ts-ignore: decorator
+@inline
+function zscore(value: f64, base: f64, variance: f64, floor: f64): f64 {
+  const sd = max(sqrt(variance), max(REL_FLOOR * abs(base), floor));
+  return (value - base) / sd;
+}
+
+/** errZ is the anomaly score of the service's error rate (0 while warming up). */
+export function errZ(p: usize): f64 {
+  if (<f64>load<u32>(p + S_ERR_N) < param(P_WARMUP)) return 0;
+  return zscore(load<f64>(p + S_ERR), load<f64>(p + S_ERR_BASE), load<f64>(p + S_ERR_VAR), ERR_FLOOR);
+}
+
+/** latZ is the anomaly score of the service's latency (0 while warming up). */
+export function latZ(p: usize): f64 {
+  if (<f64>load<u32>(p + S_LAT_N) < param(P_WARMUP)) return 0;
+  return zscore(load<f64>(p + S_LAT), load<f64>(p + S_LAT_BASE), load<f64>(p + S_LAT_VAR), LAT_FLOOR);
+}
+
 /** evidence is the health level the current evidence supports. */
 function evidence(p: usize): u8 {
-  let level: u8 = H_OK;
   const hc = load<u8>(p + S_HC);
-  if (hc == H_DOWN) return H_DOWN;
-  if (hc == H_DEGRADED) level = H_DEGRADED;
-  if (load<u32>(p + S_CRIT) > 0) return H_DOWN;
-  if (load<u32>(p + S_FIRING) > 0) level = H_DEGRADED;
+  if (hc == H_DOWN || load<u32>(p + S_CRIT) > 0) return H_DOWN;
+  let level: u8 = H_OK;
+  if (hc == H_DEGRADED || load<u32>(p + S_FIRING) > 0) level = H_DEGRADED;
+  const zLimit = param(P_Z_UNHEALTHY);
   if (load<u32>(p + S_ERR_N) > 0) {
     const err = load<f64>(p + S_ERR);
     if (err >= param(P_DOWN_ERR)) return H_DOWN;
     if (err > load<f64>(p + S_SLO_ERR)) level = H_DEGRADED;
+    const base = load<f64>(p + S_ERR_BASE);
+    if (errZ(p) >= zLimit && err - base >= max(ERR_MATERIAL, base)) level = H_DEGRADED;
   }
-  if (load<u32>(p + S_LAT_N) > 0 && load<f64>(p + S_LAT) > load<f64>(p + S_SLO_LAT)) {
-    level = H_DEGRADED;
+  if (load<u32>(p + S_LAT_N) > 0) {
+    const lat = load<f64>(p + S_LAT);
+    if (lat > load<f64>(p + S_SLO_LAT)) level = H_DEGRADED;
+    if (latZ(p) >= zLimit && lat >= LAT_MATERIAL * load<f64>(p + S_LAT_BASE)) level = H_DEGRADED;
   }
   return level;
 }
@@ -82,6 +131,7 @@ function emitHealth(ts: f64, s: u32, p: usize, now: u8, was: u8): void {
   setB(o, was);
   setV0(o, load<f64>(p + S_ERR));
   setV1(o, load<f64>(p + S_LAT));
+  setV2(o, load<f64>(p + S_ANOMALY));
 }
 
 /** reevaluate applies the current evidence of service `s` at time `ts`. */
@@ -99,6 +149,7 @@ function reevaluate(s: u32, ts: f64): void {
     } else {
       onHealthShift(s, ts);
     }
+    servicesHealthChanged(s, ts);
     return;
   }
   if (cur == H_UNKNOWN) {
@@ -122,6 +173,7 @@ export function recoverTimer(s: u32, due: f64): void {
   store<u8>(p + S_HEALTH, H_OK);
   emitHealth(due, s, p, H_OK, cur);
   onRecovered(s, due);
+  servicesHealthChanged(s, due);
 }
 
 /** applyHealthCheck records a probe result. */
@@ -130,18 +182,42 @@ export function applyHealthCheck(s: u32, ts: f64, status: u8): void {
   reevaluate(s, ts);
 }
 
-function ewma(p: usize, meanAt: usize, varAt: usize, countAt: usize, x: f64): void {
+// Updates the fast EWMA and, while healthy and unremarkable, the baseline.
+// While warming up every sample is learned except one beyond the SLO
+// threshold `limit`: a service watched for the first time mid-incident must
+// not learn the failure as its normal.
+function learn(
+  p: usize,
+  x: f64,
+  fastAt: usize,
+  baseAt: usize,
+  varAt: usize,
+  countAt: usize,
+  floor: f64,
+  limit: f64,
+): void {
   const n = load<u32>(p + countAt);
   if (n == 0) {
-    store<f64>(p + meanAt, x);
+    store<f64>(p + fastAt, x);
+    store<f64>(p + baseAt, x);
     store<f64>(p + varAt, 0);
-  } else {
-    const a = param(P_ERR_ALPHA);
-    const mean = load<f64>(p + meanAt);
-    const d = x - mean;
+    store<u32>(p + countAt, 1);
+    return;
+  }
+  const fast = load<f64>(p + fastAt);
+  store<f64>(p + fastAt, fast + param(P_ERR_ALPHA) * (x - fast));
+  const base = load<f64>(p + baseAt);
+  const variance = load<f64>(p + varAt);
+  const warm = <f64>n < param(P_WARMUP);
+  const learnable = warm
+    ? x <= limit
+    : load<u8>(p + S_HEALTH) < H_DEGRADED && zscore(x, base, variance, floor) < LEARN_Z;
+  if (learnable) {
+    const a = warm ? 1.0 / <f64>(n + 1) : param(P_BASE_ALPHA);
+    const d = x - base;
     const inc = a * d;
-    store<f64>(p + meanAt, mean + inc);
-    store<f64>(p + varAt, (1 - a) * (load<f64>(p + varAt) + d * inc));
+    store<f64>(p + baseAt, base + inc);
+    store<f64>(p + varAt, (1 - a) * (variance + d * inc));
   }
   store<u32>(p + countAt, n + 1);
 }
@@ -150,15 +226,18 @@ function ewma(p: usize, meanAt: usize, varAt: usize, countAt: usize, x: f64): vo
 export function applyMetric(s: u32, ts: f64, metric: u8, value: f64): void {
   const p = svc(s);
   if (metric == M_ERROR_RATE) {
-    ewma(p, S_ERR, S_ERR_VAR, S_ERR_N, value);
+    learn(p, value, S_ERR, S_ERR_BASE, S_ERR_VAR, S_ERR_N, ERR_FLOOR, load<f64>(p + S_SLO_ERR));
+    updateServiceForecast(s, ts, value);
   } else if (metric == M_LATENCY_P99) {
-    ewma(p, S_LAT, S_LAT_VAR, S_LAT_N, value);
+    learn(p, value, S_LAT, S_LAT_BASE, S_LAT_VAR, S_LAT_N, LAT_FLOOR, load<f64>(p + S_SLO_LAT));
   } else if (metric == M_SATURATION) {
-    store<f64>(p + S_SAT, value);
+    const sat = load<f64>(p + S_SAT);
+    store<f64>(p + S_SAT, sat + param(P_ERR_ALPHA) * (value - sat));
     return;
   } else {
     return;
   }
+  store<f64>(p + S_ANOMALY, max(0.0, max(errZ(p), latZ(p))));
   reevaluate(s, ts);
 }
 

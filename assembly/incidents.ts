@@ -1,29 +1,63 @@
 // Incidents: correlation of unhealthy services through the dependency graph,
-// root-cause ranking, and the open -> resolved lifecycle.
+// root-cause ranking, impact and severity, experience-only incidents, and the
+// lifecycle OPEN -> (ACKNOWLEDGED) -> MITIGATED -> RESOLVED, with reopening
+// instead of duplicates.
 import { allocBlock, blockCapacity, freeBlock, growBlock } from "./arena";
+import {
+  abandonBase,
+  abandonNow,
+  feedbackBase,
+  feedbackNow,
+  journeyAffected,
+  journeyBurnShort,
+  journeyMark,
+  journeyServiceAt,
+  journeyServiceEnd,
+  journeyServiceStart,
+  nextMarkEpoch,
+} from "./journeys";
 import {
   H_DEGRADED,
   H_DOWN,
   H_OK,
+  IK_EXPERIENCE,
+  IK_SERVICE,
+  O_EXPERIENCE,
+  O_IMPACT,
   O_MEMBER,
   O_MERGED,
   O_OPENED,
   O_RESOLVED,
-  O_STATUS,
   O_ROOT_CAUSE,
+  O_SEVERITY,
   O_STATS,
+  O_STATUS,
   P_CHANGE_WINDOW_MS,
   P_CORRELATION_WINDOW_MS,
   P_MAX_HOPS,
   P_PROPAGATION_MS,
   P_QUIET_MS,
+  P_REOPEN_MS,
+  P_SEV_CRITICAL_CPM,
+  P_SEV_HIGH_CPM,
+  R_ANOMALOUS,
   R_DOWN,
   R_EARLIEST,
   R_EXPLAINS_OTHERS,
   R_NO_UNHEALTHY_DEPS,
   R_RECENT_CHANGE,
+  R_SUSPECT,
+  SEV_I_CRITICAL,
+  SEV_I_HIGH,
+  SEV_I_LOW,
+  SEV_I_MEDIUM,
+  ST_ACKNOWLEDGED,
+  ST_MERGED,
+  ST_MITIGATED,
+  ST_OPEN,
+  ST_RESOLVED,
 } from "./layout";
-import { emit, setA, setB, setC, setD, setV0, setVersion } from "./output";
+import { emit, setA, setB, setC, setD, setV0, setV1, setV2, setV3, setV4, setVersion } from "./output";
 import { param } from "./params";
 import {
   depAt,
@@ -32,23 +66,32 @@ import {
   rdepAt,
   rdepEnd,
   rdepStart,
+  S_ANOMALY,
   S_CHANGE_ID,
   S_CHANGE_TS,
   S_DEPTH,
   S_HEALTH,
   S_INCIDENT,
+  S_LAST_INCIDENT,
   S_MARK,
   S_NEXT,
   S_ONSET,
   S_PEAK,
+  S_PEAK_ANOMALY,
   SOFT_BIT,
+  sjAt,
+  sjEnd,
+  sjStart,
   svc,
 } from "./services";
 import { schedule, T_RESOLVE } from "./timers";
 
 // Incident record fields.
-const I_BYTES: usize = 64;
-const I_STATUS: usize = 0; // u8 1 = open, 4 = resolved
+const I_BYTES: usize = 128;
+const I_STATUS: usize = 0; // u8 ST_*
+const I_ACKED: usize = 1; // u8 1 once acknowledged (restored after MITIGATED)
+const I_KIND: usize = 2; // u8 IK_*
+const I_SEVERITY: usize = 3; // u8 SEV_I_*, 0 = not set
 const I_HEAD: usize = 4; // u32 first member (service id + 1)
 const I_OPENED: usize = 8; // f64
 const I_ACTIVITY: usize = 16; // f64 last member change
@@ -59,11 +102,7 @@ const I_ALERTS: usize = 40; // u32
 const I_VERSION: usize = 44; // u32
 const I_TOP: usize = 48; // u32[3] current top candidates (service id + 1)
 const I_TOPN: usize = 60; // u32 candidates in the current ranking
-
-const ST_OPEN: u8 = 1;
-const ST_ACKNOWLEDGED: u8 = 2;
-const ST_RESOLVED: u8 = 4;
-const ST_MERGED: u8 = 5;
+const I_RESOLVED_TS: usize = 64; // f64
 
 let incBase: usize = 0;
 let incCap: u32 = 0;
@@ -77,7 +116,7 @@ function inc(n: u32): usize {
   return incBase + <usize>n * I_BYTES;
 }
 
-function newIncident(ts: f64): u32 {
+function newIncident(ts: f64, kind: u8): u32 {
   const n = incidentCount + 1;
   if (n >= incCap) {
     const newCap: u32 = incCap == 0 ? 256 : incCap << 1;
@@ -89,17 +128,17 @@ function newIncident(ts: f64): u32 {
   const p = inc(n);
   memory.fill(p, 0, I_BYTES);
   store<u8>(p + I_STATUS, ST_OPEN);
+  store<u8>(p + I_KIND, kind);
   store<f64>(p + I_OPENED, ts);
   store<f64>(p + I_ACTIVITY, ts);
   return n;
 }
 
-// Open and acknowledged incidents are live: they take members and resolve.
-// @ts-ignore: decorator
-@inline
-function live(ip: usize): bool {
-  const st = load<u8>(ip + I_STATUS);
-  return st == ST_OPEN || st == ST_ACKNOWLEDGED;
+/** incidentLive tells whether incident n is open, acknowledged or mitigated. */
+export function incidentLive(n: u32): bool {
+  if (n == 0 || n > incidentCount) return false;
+  const st = load<u8>(inc(n) + I_STATUS);
+  return st == ST_OPEN || st == ST_ACKNOWLEDGED || st == ST_MITIGATED;
 }
 
 // @ts-ignore: decorator
@@ -120,6 +159,25 @@ function emitStats(ts: f64, n: u32): void {
   setVersion(o, bump(n));
 }
 
+function setStatus(n: u32, st: u8, ts: f64, actor: u32, reopened: u32): void {
+  const ip = inc(n);
+  if (load<u8>(ip + I_STATUS) == st) return;
+  store<u8>(ip + I_STATUS, st);
+  const o = emit(ts, O_STATUS, n, 0);
+  setA(o, st);
+  setB(o, actor);
+  setC(o, reopened);
+  setVersion(o, bump(n));
+}
+
+// Back to OPEN (or ACKNOWLEDGED when someone had acknowledged it) after
+// being MITIGATED: a member failed again.
+function unmitigate(n: u32, ts: f64): void {
+  const ip = inc(n);
+  if (load<u8>(ip + I_STATUS) != ST_MITIGATED) return;
+  setStatus(n, load<u8>(ip + I_ACKED) != 0 ? ST_ACKNOWLEDGED : ST_OPEN, ts, 0, 0);
+}
+
 // ---- Correlation ----
 
 // Traversal scratch: a queue of service ids, reused across calls.
@@ -137,10 +195,23 @@ function pushQueue(len: u32, id: u32): u32 {
   return len + 1;
 }
 
+// Incidents found by the last search, at most MAX_FOUND distinct ones.
+const MAX_FOUND: u32 = 16;
+const found: usize = memory.data(<i32>MAX_FOUND * 4);
+let foundCount: u32 = 0;
+
+function addFound(n: u32): void {
+  for (let i: u32 = 0; i < foundCount; i++) if (load<u32>(found + <usize>i * 4) == n) return;
+  if (foundCount < MAX_FOUND) {
+    store<u32>(found + <usize>foundCount * 4, n);
+    foundCount++;
+  }
+}
+
 /**
- * findNeighbourIncident looks for the open incident that service `s`, turning
- * unhealthy at `ts`, belongs to. Failures spread from a dependency to its
- * callers along hard edges, so two directions count:
+ * findNeighbourIncidents collects the live incidents that service `s`,
+ * turning unhealthy at `ts`, belongs to. Failures spread from a dependency
+ * to its callers along hard edges, so two directions count:
  *  - downstream (what s calls, transitively): an unhealthy member there may
  *    be what s suffers from;
  *  - upstream (what calls s): a member there that turned unhealthy no more
@@ -148,9 +219,8 @@ function pushQueue(len: u32, id: u32): u32 {
  * The search walks only through services that are not known to be healthy
  * (an uninstrumented hop may carry the failure; a healthy one does not), up
  * to P_MAX_HOPS. Soft edges are skipped: callers survive a soft dependency.
- * Every incident found is a candidate: the oldest absorbs the others (the
- * order in which services are detected need not follow the order in which
- * the failure spread).
+ * The oldest incident found absorbs the others: detection order need not
+ * follow the order in which the failure spread.
  */
 function findNeighbourIncidents(s: u32, ts: f64): void {
   const maxHops = <u32>param(P_MAX_HOPS);
@@ -171,11 +241,8 @@ function findNeighbourIncidents(s: u32, ts: f64): void {
       if (cur != s) {
         const n = load<u32>(cp + S_INCIDENT);
         if (n != 0 && load<u8>(cp + S_HEALTH) >= H_DEGRADED) {
-          const ip = inc(n);
           const timely = dir == 0 || ts - load<f64>(cp + S_ONSET) <= propagation;
-          if (timely && live(ip) && ts - load<f64>(ip + I_ACTIVITY) <= window) {
-            addFound(n);
-          }
+          if (timely && incidentLive(n) && ts - load<f64>(inc(n) + I_ACTIVITY) <= window) addFound(n);
         }
         // Only a service that is not known healthy carries the failure on.
         if (load<u8>(cp + S_HEALTH) == H_OK) continue;
@@ -183,8 +250,8 @@ function findNeighbourIncidents(s: u32, ts: f64): void {
       if (depth >= maxHops) continue;
       const a = dir == 0 ? depStart(cur) : rdepStart(cur);
       const b = dir == 0 ? depEnd(cur) : rdepEnd(cur);
-      for (let j = a; j < b; j++) {
-        const raw = dir == 0 ? depAt(j) : rdepAt(j);
+      for (let k = a; k < b; k++) {
+        const raw = dir == 0 ? depAt(k) : rdepAt(k);
         if (raw & SOFT_BIT) continue;
         const np = svc(raw);
         if (load<u32>(np + S_MARK) == epoch) continue;
@@ -193,19 +260,6 @@ function findNeighbourIncidents(s: u32, ts: f64): void {
         tail = pushQueue(tail, raw);
       }
     }
-  }
-}
-
-// Incidents found by the last search, at most MAX_FOUND distinct ones.
-const MAX_FOUND: u32 = 16;
-const found: usize = memory.data(<i32>MAX_FOUND * 4);
-let foundCount: u32 = 0;
-
-function addFound(n: u32): void {
-  for (let i: u32 = 0; i < foundCount; i++) if (load<u32>(found + <usize>i * 4) == n) return;
-  if (foundCount < MAX_FOUND) {
-    store<u32>(found + <usize>foundCount * 4, n);
-    foundCount++;
   }
 }
 
@@ -218,16 +272,17 @@ function merge(from: u32, into: u32, ts: f64): void {
     const mp = svc(m - 1);
     const next = load<u32>(mp + S_NEXT);
     store<u32>(mp + S_INCIDENT, into);
+    store<u32>(mp + S_LAST_INCIDENT, into);
     store<u32>(mp + S_NEXT, load<u32>(ip + I_HEAD));
     store<u32>(ip + I_HEAD, m);
     m = next;
   }
-  store<u32>(ip + I_MEMBERS, load<u32>(ip + I_MEMBERS) + load<u32>(fp + I_MEMBERS));
+  const moved = load<u32>(fp + I_MEMBERS);
+  store<u32>(ip + I_MEMBERS, load<u32>(ip + I_MEMBERS) + moved);
   store<u32>(ip + I_UNHEALTHY, load<u32>(ip + I_UNHEALTHY) + load<u32>(fp + I_UNHEALTHY));
   store<u32>(ip + I_ALERTS, load<u32>(ip + I_ALERTS) + load<u32>(fp + I_ALERTS));
   store<f64>(ip + I_ACTIVITY, ts);
   store<f64>(ip + I_RESOLVE_DUE, 0);
-  const moved = load<u32>(fp + I_MEMBERS);
   store<u8>(fp + I_STATUS, ST_MERGED);
   store<u32>(fp + I_HEAD, 0);
   store<f64>(fp + I_RESOLVE_DUE, 0);
@@ -244,6 +299,19 @@ function merge(from: u32, into: u32, ts: f64): void {
   emitStats(ts, into);
 }
 
+// Reopens the incident `s` was last part of, when it resolved recently.
+function reopenable(s: u32, ts: f64): u32 {
+  const r = load<u32>(svc(s) + S_LAST_INCIDENT);
+  if (r == 0) return 0;
+  const rp = inc(r);
+  if (load<u8>(rp + I_STATUS) != ST_RESOLVED || load<u8>(rp + I_KIND) != <u8>IK_SERVICE) return 0;
+  if (ts - load<f64>(rp + I_RESOLVED_TS) > param(P_REOPEN_MS)) return 0;
+  openIncidents++;
+  store<f64>(rp + I_RESOLVED_TS, 0);
+  setStatus(r, ST_OPEN, ts, 0, 1);
+  return r;
+}
+
 /** onUnhealthy is called when service `s` turns unhealthy at `ts`. */
 export function onUnhealthy(s: u32, ts: f64): void {
   const sp = svc(s);
@@ -257,6 +325,7 @@ export function onUnhealthy(s: u32, ts: f64): void {
     store<u32>(ip + I_UNHEALTHY, load<u32>(ip + I_UNHEALTHY) + 1);
     store<f64>(ip + I_RESOLVE_DUE, 0);
     store<f64>(ip + I_ACTIVITY, ts);
+    unmitigate(n, ts);
     emitMember(n, s, ts);
     rank(n, ts);
     return;
@@ -267,36 +336,32 @@ export function onUnhealthy(s: u32, ts: f64): void {
     const c = load<u32>(found + <usize>i * 4);
     if (n == 0 || c < n) n = c;
   }
-  // The oldest incident found absorbs the others.
   for (let i: u32 = 0; i < foundCount; i++) {
     const c = load<u32>(found + <usize>i * 4);
     if (c != n) merge(c, n, ts);
   }
+  if (n == 0) n = reopenable(s, ts);
   if (n == 0) {
-    n = newIncident(ts);
+    n = newIncident(ts, <u8>IK_SERVICE);
     const o = emit(ts, O_OPENED, n, s);
+    setA(o, IK_SERVICE);
     setV0(o, ts);
     setVersion(o, bump(n));
   }
-  const ip = inc(n);
-  store<f64>(sp + S_ONSET, ts);
-  store<u8>(sp + S_PEAK, health);
-  store<u32>(sp + S_INCIDENT, n);
-  store<u32>(sp + S_NEXT, load<u32>(ip + I_HEAD));
-  store<u32>(ip + I_HEAD, s + 1);
-  store<u32>(ip + I_MEMBERS, load<u32>(ip + I_MEMBERS) + 1);
-  store<u32>(ip + I_UNHEALTHY, load<u32>(ip + I_UNHEALTHY) + 1);
-  store<f64>(ip + I_RESOLVE_DUE, 0);
-  store<f64>(ip + I_ACTIVITY, ts);
-  emitMember(n, s, ts);
+  join(n, s, ts);
   rank(n, ts);
+  updateSeverity(n, ts);
 }
 
 // A member record carries the member's health; it is re-sent whenever that
 // health changes so every incident version is complete on its own.
 function emitMember(n: u32, s: u32, ts: f64): void {
+  const sp = svc(s);
+  const a = load<f64>(sp + S_ANOMALY);
+  if (a > load<f64>(sp + S_PEAK_ANOMALY)) store<f64>(sp + S_PEAK_ANOMALY, a);
   const o = emit(ts, O_MEMBER, n, s);
-  setA(o, load<u8>(svc(s) + S_HEALTH));
+  setA(o, load<u8>(sp + S_HEALTH));
+  setV0(o, a);
   setVersion(o, bump(n));
 }
 
@@ -316,19 +381,122 @@ export function onRecovered(s: u32, ts: f64): void {
   const n = load<u32>(svc(s) + S_INCIDENT);
   if (n == 0) return;
   const ip = inc(n);
-  const left = load<u32>(ip + I_UNHEALTHY) - 1;
-  store<u32>(ip + I_UNHEALTHY, left);
+  store<u32>(ip + I_UNHEALTHY, load<u32>(ip + I_UNHEALTHY) - 1);
   store<f64>(ip + I_ACTIVITY, ts);
-  if (left == 0) {
-    const due = ts + param(P_QUIET_MS);
-    store<f64>(ip + I_RESOLVE_DUE, due);
-    schedule(due, T_RESOLVE, n);
-  }
   emitMember(n, s, ts);
+  rehome(n, ts);
+  if (load<u32>(ip + I_UNHEALTHY) == 0) mitigate(n, ts);
   rank(n, ts);
 }
 
-/** onAlert folds an alert on service `s` into its open incident, if any. */
+// Every member is healthy again: mitigated; resolved after a quiet period.
+function mitigate(n: u32, ts: f64): void {
+  const ip = inc(n);
+  const due = ts + param(P_QUIET_MS);
+  store<f64>(ip + I_RESOLVE_DUE, due);
+  schedule(due, T_RESOLVE, n);
+  setStatus(n, ST_MITIGATED, ts, 0, 0);
+}
+
+// Is service id unhealthy because of a hard dependency in incident `n`?
+function explainedWithin(id: u32, n: u32): bool {
+  for (let q = depStart(id); q < depEnd(id); q++) {
+    const d = depAt(q);
+    if (d & SOFT_BIT) continue;
+    const dp = svc(d);
+    if (load<u32>(dp + S_INCIDENT) == n && load<u8>(dp + S_HEALTH) >= H_DEGRADED) return true;
+  }
+  return false;
+}
+
+// The live incident, other than `n`, of an unhealthy hard dependency of id.
+function otherCause(id: u32, n: u32): u32 {
+  let best: u32 = 0;
+  for (let q = depStart(id); q < depEnd(id); q++) {
+    const d = depAt(q);
+    if (d & SOFT_BIT) continue;
+    const dp = svc(d);
+    const b = load<u32>(dp + S_INCIDENT);
+    if (b != 0 && b != n && load<u8>(dp + S_HEALTH) >= H_DEGRADED && incidentLive(b) && (best == 0 || b < best)) best = b;
+  }
+  return best;
+}
+
+/**
+ * rehome moves symptoms of incident `n` whose cause there has recovered but
+ * who stay unhealthy because a dependency fails in another live incident:
+ * a gateway hurt first by a database outage and then by a bad deploy of a
+ * search service belongs to the search incident once the database is back.
+ * A moved member starts a new onset in its new incident.
+ */
+function rehome(n: u32, ts: f64): void {
+  const ip = inc(n);
+  if (load<u32>(ip + I_MEMBERS) < 2) return;
+  foundCount = 0;
+  let m = load<u32>(ip + I_HEAD);
+  while (m != 0) {
+    const id = m - 1;
+    const mp = svc(id);
+    if (load<u8>(mp + S_HEALTH) >= H_DEGRADED && !explainedWithin(id, n) && otherCause(id, n) != 0) addFound(id);
+    m = load<u32>(mp + S_NEXT);
+  }
+  const count = foundCount;
+  for (let i: u32 = 0; i < count; i++) {
+    const id = load<u32>(found + <usize>i * 4);
+    const to = otherCause(id, n);
+    unlink(n, id);
+    store<u32>(ip + I_MEMBERS, load<u32>(ip + I_MEMBERS) - 1);
+    store<u32>(ip + I_UNHEALTHY, load<u32>(ip + I_UNHEALTHY) - 1);
+    const o = emit(ts, O_MEMBER, n, id);
+    setA(o, load<u8>(svc(id) + S_HEALTH));
+    setC(o, 1); // left this incident
+    setVersion(o, bump(n));
+    join(to, id, ts);
+    rank(to, ts);
+    updateSeverity(to, ts);
+  }
+}
+
+// Removes service id from incident n's member list.
+function unlink(n: u32, id: u32): void {
+  const ip = inc(n);
+  let prev: u32 = 0;
+  let m = load<u32>(ip + I_HEAD);
+  while (m != 0) {
+    const next = load<u32>(svc(m - 1) + S_NEXT);
+    if (m - 1 == id) {
+      if (prev == 0) store<u32>(ip + I_HEAD, next);
+      else store<u32>(svc(prev - 1) + S_NEXT, next);
+      break;
+    }
+    prev = m;
+    m = next;
+  }
+  const sp = svc(id);
+  store<u32>(sp + S_INCIDENT, 0);
+  store<u32>(sp + S_NEXT, 0);
+}
+
+// Adds unhealthy service s to live incident n as a new member from `ts`.
+function join(n: u32, s: u32, ts: f64): void {
+  const sp = svc(s);
+  const ip = inc(n);
+  unmitigate(n, ts);
+  store<f64>(sp + S_ONSET, ts);
+  store<u8>(sp + S_PEAK, load<u8>(sp + S_HEALTH));
+  store<f64>(sp + S_PEAK_ANOMALY, load<f64>(sp + S_ANOMALY));
+  store<u32>(sp + S_INCIDENT, n);
+  store<u32>(sp + S_LAST_INCIDENT, n);
+  store<u32>(sp + S_NEXT, load<u32>(ip + I_HEAD));
+  store<u32>(ip + I_HEAD, s + 1);
+  store<u32>(ip + I_MEMBERS, load<u32>(ip + I_MEMBERS) + 1);
+  store<u32>(ip + I_UNHEALTHY, load<u32>(ip + I_UNHEALTHY) + 1);
+  store<f64>(ip + I_RESOLVE_DUE, 0);
+  store<f64>(ip + I_ACTIVITY, ts);
+  emitMember(n, s, ts);
+}
+
+/** onAlert folds an alert on service `s` into its live incident, if any. */
 export function onAlert(s: u32, ts: f64): void {
   const n = load<u32>(svc(s) + S_INCIDENT);
   if (n == 0) return;
@@ -340,7 +508,7 @@ export function onAlert(s: u32, ts: f64): void {
 /** resolveTimer resolves incident `n` if its quiet period passed untouched. */
 export function resolveTimer(n: u32, due: f64): void {
   const ip = inc(n);
-  if (!live(ip)) return;
+  if (!incidentLive(n)) return;
   if (load<f64>(ip + I_RESOLVE_DUE) != due || load<u32>(ip + I_UNHEALTHY) != 0) return;
   close(n, due, 0);
 }
@@ -351,6 +519,7 @@ function close(n: u32, ts: f64, actor: u32): void {
   const ip = inc(n);
   store<u8>(ip + I_STATUS, ST_RESOLVED);
   store<f64>(ip + I_RESOLVE_DUE, 0);
+  store<f64>(ip + I_RESOLVED_TS, ts);
   openIncidents--;
   let m = load<u32>(ip + I_HEAD);
   while (m != 0) {
@@ -373,19 +542,171 @@ function close(n: u32, ts: f64, actor: u32): void {
  * incidents change nothing.
  */
 export function applyAction(n: u32, ts: f64, code: u8, actor: u32): void {
-  if (n == 0 || n > incidentCount) return;
+  if (!incidentLive(n)) return;
   const ip = inc(n);
-  if (!live(ip)) return;
   if (code == 1) {
-    if (load<u8>(ip + I_STATUS) != ST_OPEN) return;
-    store<u8>(ip + I_STATUS, ST_ACKNOWLEDGED);
-    const o = emit(ts, O_STATUS, n, 0);
-    setA(o, ST_ACKNOWLEDGED);
-    setB(o, actor);
-    setVersion(o, bump(n));
+    if (load<u8>(ip + I_ACKED) != 0) return;
+    store<u8>(ip + I_ACKED, 1);
+    if (load<u8>(ip + I_STATUS) == ST_OPEN) setStatus(n, ST_ACKNOWLEDGED, ts, actor + 1, 0);
   } else if (code == 2) {
     close(n, ts, actor + 1);
   }
+}
+
+// ---- Impact and severity ----
+
+/** impactChanged records journey j's impact on incident n and updates severity. */
+export function impactChanged(
+  n: u32,
+  j: u32,
+  ts: f64,
+  success: f64,
+  affected: f64,
+  burnShort: f64,
+  burnLong: f64,
+  cpm: f64,
+  measured: u32,
+): void {
+  const o = emit(ts, O_IMPACT, n, j);
+  setA(o, measured);
+  setV0(o, success);
+  setV1(o, affected);
+  setV2(o, burnShort);
+  setV3(o, burnLong);
+  setV4(o, cpm);
+  setVersion(o, bump(n));
+  updateSeverity(n, ts);
+}
+
+// Severity from customer impact: customers affected per minute over the
+// incident's journeys, raised to HIGH by a fast error-budget burn (14.4x,
+// the SRE workbook's paging threshold) even when few customers are counted.
+function updateSeverity(n: u32, ts: f64): void {
+  const ip = inc(n);
+  const mark = nextMarkEpoch();
+  let total: f64 = 0;
+  let burn: f64 = 0;
+  let unhealthy: u32 = 0;
+  let m = load<u32>(ip + I_HEAD);
+  while (m != 0) {
+    const id = m - 1;
+    const mp = svc(id);
+    if (load<u8>(mp + S_HEALTH) >= H_DEGRADED) unhealthy++;
+    for (let k = sjStart(id); k < sjEnd(id); k++) {
+      const j = sjAt(k);
+      if (!journeyMark(j, mark)) continue;
+      total += journeyAffected(j, n);
+      burn = max(burn, journeyBurnShort(j));
+    }
+    m = load<u32>(mp + S_NEXT);
+  }
+  let sev = SEV_I_LOW;
+  if (total >= param(P_SEV_CRITICAL_CPM)) sev = SEV_I_CRITICAL;
+  else if (total >= param(P_SEV_HIGH_CPM) || burn >= 14.4) sev = SEV_I_HIGH;
+  else if (total > 0 || unhealthy > 1 || load<u8>(ip + I_KIND) == <u8>IK_EXPERIENCE) sev = SEV_I_MEDIUM;
+  if (<u32>load<u8>(ip + I_SEVERITY) == sev) return;
+  store<u8>(ip + I_SEVERITY, <u8>sev);
+  const o = emit(ts, O_SEVERITY, n, 0);
+  setA(o, sev);
+  setV0(o, total);
+  setVersion(o, bump(n));
+}
+
+// ---- Experience ----
+
+/**
+ * emitExperience attaches journey j's experience drop to incident n;
+ * `absorbed` is an experience-only incident that n now explains (merged).
+ */
+export function emitExperience(n: u32, j: u32, ts: f64, bits: u8, absorbed: u32): void {
+  if (absorbed != 0 && incidentLive(absorbed)) merge(absorbed, n, ts);
+  const o = emit(ts, O_EXPERIENCE, n, j);
+  setA(o, bits);
+  setV0(o, feedbackNow(j));
+  setV1(o, feedbackBase(j));
+  setV2(o, abandonNow(j));
+  setV3(o, abandonBase(j));
+  setVersion(o, bump(n));
+}
+
+/**
+ * openExperienceIncident opens an incident for a journey whose customers are
+ * unhappy while no live incident explains it, ranking the journey's services
+ * as suspects: anomaly (even below the unhealthy threshold), degraded
+ * health, and a change shortly before.
+ */
+export function openExperienceIncident(j: u32, ts: f64): u32 {
+  const n = newIncident(ts, <u8>IK_EXPERIENCE);
+  const o = emit(ts, O_OPENED, n, j);
+  setA(o, IK_EXPERIENCE);
+  setV0(o, ts);
+  setVersion(o, bump(n));
+  const changeWindow = param(P_CHANGE_WINDOW_MS);
+  // Keep the best three suspects (score desc, id asc).
+  let s1: u32 = 0xffffffff;
+  let s2: u32 = 0xffffffff;
+  let s3: u32 = 0xffffffff;
+  let v1: f64 = -1;
+  let v2: f64 = -1;
+  let v3: f64 = -1;
+  for (let k = journeyServiceStart(j); k < journeyServiceEnd(j); k++) {
+    const id = journeyServiceAt(k);
+    const sp = svc(id);
+    let score: f64 = min(load<f64>(sp + S_ANOMALY), 10.0) / 10.0;
+    if (load<u8>(sp + S_HEALTH) >= H_DEGRADED) score += 1.0;
+    const cts = load<f64>(sp + S_CHANGE_TS);
+    if (cts > 0 && cts <= ts && ts - cts <= changeWindow) score += 1.0;
+    if (score > v1 || (score == v1 && id < s1)) {
+      s3 = s2;
+      v3 = v2;
+      s2 = s1;
+      v2 = v1;
+      s1 = id;
+      v1 = score;
+    } else if (score > v2 || (score == v2 && id < s2)) {
+      s3 = s2;
+      v3 = v2;
+      s2 = id;
+      v2 = score;
+    } else if (score > v3 || (score == v3 && id < s3)) {
+      s3 = id;
+      v3 = score;
+    }
+  }
+  const count: u32 = s1 == 0xffffffff ? 0 : s2 == 0xffffffff ? 1 : s3 == 0xffffffff ? 2 : 3;
+  for (let r: u32 = 0; r < count; r++) {
+    const id = r == 0 ? s1 : r == 1 ? s2 : s3;
+    const sp = svc(id);
+    let reasons: u32 = R_SUSPECT;
+    if (load<f64>(sp + S_ANOMALY) >= 3.0) reasons |= R_ANOMALOUS;
+    const cts = load<f64>(sp + S_CHANGE_TS);
+    let change: u32 = 0;
+    if (cts > 0 && cts <= ts && ts - cts <= changeWindow) {
+      reasons |= R_RECENT_CHANGE;
+      change = load<u32>(sp + S_CHANGE_ID);
+    }
+    const c = emit(ts, O_ROOT_CAUSE, n, id);
+    setA(c, r + 1);
+    setB(c, count);
+    setV0(c, r == 0 ? v1 : r == 1 ? v2 : v3);
+    setC(c, change);
+    setD(c, reasons);
+    setVersion(c, bump(n));
+  }
+  emitExperience(n, j, ts, 0, 0);
+  updateSeverity(n, ts);
+  return n;
+}
+
+/** experienceCleared starts the quiet period of an experience-only incident. */
+export function experienceCleared(n: u32, ts: f64): void {
+  if (!incidentLive(n)) return;
+  const ip = inc(n);
+  if (load<u32>(ip + I_MEMBERS) != 0) return;
+  const due = ts + param(P_QUIET_MS);
+  store<f64>(ip + I_RESOLVE_DUE, due);
+  schedule(due, T_RESOLVE, n);
+  setStatus(n, ST_MITIGATED, ts, 0, 0);
 }
 
 // ---- Root cause ----
@@ -404,6 +725,7 @@ let candBytes: usize = 0;
  *    before it (within P_PROPAGATION_MS): then it is more likely a symptom;
  *  - up to +0.5 for the share of members that call it and failed after it;
  *  - +0.5 for the earliest onset;
+ *  - up to +1.0 for anomaly strength (peak score / 20);
  *  - +1.0 for a change on it within P_CHANGE_WINDOW_MS before its onset.
  */
 function rank(n: u32, ts: f64): void {
@@ -442,8 +764,8 @@ function rank(n: u32, ts: f64): void {
     let score: f64 = peak == H_DOWN ? 1.0 : 0.6;
     if (peak == H_DOWN) reasons |= R_DOWN;
     let explainedBy: u32 = 0;
-    for (let j = depStart(id); j < depEnd(id); j++) {
-      const d = depAt(j);
+    for (let q = depStart(id); q < depEnd(id); q++) {
+      const d = depAt(q);
       if (d & SOFT_BIT) continue;
       const dp = svc(d);
       if (load<u32>(dp + S_INCIDENT) == n && load<f64>(dp + S_ONSET) <= onset + propagation) explainedBy++;
@@ -453,8 +775,8 @@ function rank(n: u32, ts: f64): void {
       reasons |= R_NO_UNHEALTHY_DEPS;
     }
     let explains: u32 = 0;
-    for (let j = rdepStart(id); j < rdepEnd(id); j++) {
-      const c = rdepAt(j);
+    for (let q = rdepStart(id); q < rdepEnd(id); q++) {
+      const c = rdepAt(q);
       if (c & SOFT_BIT) continue;
       const cp = svc(c);
       if (load<u32>(cp + S_INCIDENT) == n && load<f64>(cp + S_ONSET) >= onset - propagation) explains++;
@@ -466,6 +788,11 @@ function rank(n: u32, ts: f64): void {
     if (id == earliestId) {
       score += 0.5;
       reasons |= R_EARLIEST;
+    }
+    const anomaly = load<f64>(mp + S_PEAK_ANOMALY);
+    if (anomaly > 0) {
+      score += min(anomaly / 20.0, 1.0);
+      if (anomaly >= 6.0) reasons |= R_ANOMALOUS;
     }
     let change: u32 = 0;
     const cts = load<f64>(mp + S_CHANGE_TS);
@@ -486,12 +813,12 @@ function rank(n: u32, ts: f64): void {
   const top: u32 = k < 3 ? k : 3;
   for (let i: u32 = 0; i < top; i++) {
     let bi = i;
-    for (let j = i + 1; j < k; j++) {
-      const a = cand + <usize>j * C_BYTES;
+    for (let q = i + 1; q < k; q++) {
+      const a = cand + <usize>q * C_BYTES;
       const b = cand + <usize>bi * C_BYTES;
       const sa = load<f64>(a);
       const sb = load<f64>(b);
-      if (sa > sb || (sa == sb && load<u32>(a + 8) < load<u32>(b + 8))) bi = j;
+      if (sa > sb || (sa == sb && load<u32>(a + 8) < load<u32>(b + 8))) bi = q;
     }
     if (bi != i) {
       const a = cand + <usize>i * C_BYTES;

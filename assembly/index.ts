@@ -1,6 +1,8 @@
 // impactd core: the exported surface the host calls. One call per batch; all
 // data crosses through linear memory (see layout.ts).
 import { incidentCount, openIncidents } from "./incidents";
+import { journeysFromTopology } from "./journeys";
+import { predictionCount } from "./predict";
 import * as L from "./layout";
 import { outBase, outCount, resetOutput } from "./output";
 import { resetParams, setParamValue } from "./params";
@@ -55,14 +57,18 @@ export function outputBuffer(): usize {
   return outBase;
 }
 
-/** topologyStage reserves the staging area for a topology of n services, e edges. */
-export function topologyStage(n: u32, e: u32): usize {
-  return topologyBegin(n, e);
+/**
+ * topologyStage reserves the staging area for a topology of n services with
+ * e dependency edges and j journeys needing je services in all.
+ */
+export function topologyStage(n: u32, e: u32, j: u32, je: u32): usize {
+  return topologyBegin(n, e, j, je);
 }
 
-/** topologyApply swaps the staged topology in, keeping all service state. */
+/** topologyApply swaps the staged topology in, keeping all service and journey state. */
 export function topologyApply(): void {
   topologyCommit();
+  journeysFromTopology();
 }
 
 /** reserveServices makes room for service ids below n. */
@@ -89,6 +95,8 @@ export function stat(which: i32): f64 {
       return <f64>timerCount;
     case 7:
       return <f64>memory.size() * 65536.0;
+    case 8:
+      return <f64>predictionCount;
     default:
       return NaN;
   }

@@ -14,6 +14,8 @@ import {
   OUT_V0,
   OUT_V1,
   OUT_V2,
+  OUT_V3,
+  OUT_V4,
   OUT_VERSION,
 } from "./layout";
 
@@ -83,4 +85,14 @@ export function setV2(p: usize, v: f64): void {
 @inline
 export function setVersion(p: usize, v: u32): void {
   store<u32>(p + OUT_VERSION, v);
+}
+// @ts-ignore: decorator
+@inline
+export function setV3(p: usize, v: f64): void {
+  store<f64>(p + OUT_V3, v);
+}
+// @ts-ignore: decorator
+@inline
+export function setV4(p: usize, v: f64): void {
+  store<f64>(p + OUT_V4, v);
 }

@@ -1,20 +1,8 @@
 // Tunable parameters, stored as f64 slots the host sets with setParam().
-import {
-  P_CHANGE_WINDOW_MS,
-  P_CORRELATION_WINDOW_MS,
-  P_COUNT,
-  P_DEFAULT_ERR_SLO,
-  P_DEFAULT_LAT_SLO,
-  P_DOWN_ERR,
-  P_ERR_ALPHA,
-  P_LATENESS_MS,
-  P_MAX_HOPS,
-  P_PROPAGATION_MS,
-  P_QUIET_MS,
-  P_RECOVER_MS,
-} from "./layout";
+// Defaults and their reasons are documented in docs/CORE.md.
+import * as L from "./layout";
 
-const params: usize = memory.data(P_COUNT * 8);
+const params: usize = memory.data(L.P_COUNT * 8);
 
 /** param reads parameter slot `id`. */
 // @ts-ignore: decorator
@@ -25,21 +13,34 @@ export function param(id: i32): f64 {
 
 /** setParamValue writes parameter slot `id`; ids out of range are ignored. */
 export function setParamValue(id: i32, value: f64): void {
-  if (id < 0 || id >= P_COUNT) return;
+  if (id < 0 || id >= L.P_COUNT) return;
   store<f64>(params + (<usize>id << 3), value);
 }
 
-/** resetParams restores every default (see docs/CORE.md). */
+/** resetParams restores every default. */
 export function resetParams(): void {
-  setParamValue(P_LATENESS_MS, 2_000);
-  setParamValue(P_CORRELATION_WINDOW_MS, 10 * 60_000);
-  setParamValue(P_RECOVER_MS, 2 * 60_000);
-  setParamValue(P_QUIET_MS, 5 * 60_000);
-  setParamValue(P_CHANGE_WINDOW_MS, 15 * 60_000);
-  setParamValue(P_ERR_ALPHA, 0.3);
-  setParamValue(P_DEFAULT_ERR_SLO, 0.05);
-  setParamValue(P_DEFAULT_LAT_SLO, 1_000);
-  setParamValue(P_DOWN_ERR, 0.5);
-  setParamValue(P_MAX_HOPS, 3);
-  setParamValue(P_PROPAGATION_MS, 2 * 60_000);
+  setParamValue(L.P_LATENESS_MS, 2_000);
+  setParamValue(L.P_CORRELATION_WINDOW_MS, 10 * 60_000);
+  setParamValue(L.P_RECOVER_MS, 2 * 60_000);
+  setParamValue(L.P_QUIET_MS, 5 * 60_000);
+  setParamValue(L.P_CHANGE_WINDOW_MS, 15 * 60_000);
+  setParamValue(L.P_ERR_ALPHA, 0.3);
+  setParamValue(L.P_DEFAULT_ERR_SLO, 0.05);
+  setParamValue(L.P_DEFAULT_LAT_SLO, 1_000);
+  setParamValue(L.P_DOWN_ERR, 0.5);
+  setParamValue(L.P_MAX_HOPS, 3);
+  setParamValue(L.P_PROPAGATION_MS, 2 * 60_000);
+  setParamValue(L.P_BASE_ALPHA, 0.02);
+  setParamValue(L.P_Z_UNHEALTHY, 6);
+  setParamValue(L.P_WARMUP, 10);
+  setParamValue(L.P_REOPEN_MS, 30 * 60_000);
+  setParamValue(L.P_HORIZON_MS, 30 * 60_000);
+  setParamValue(L.P_HOLT_ALPHA, 0.3);
+  setParamValue(L.P_HOLT_BETA, 0.1);
+  setParamValue(L.P_PRED_STREAK, 3);
+  setParamValue(L.P_SEV_CRITICAL_CPM, 100);
+  setParamValue(L.P_SEV_HIGH_CPM, 10);
+  setParamValue(L.P_FEEDBACK_DROP, 0.15);
+  setParamValue(L.P_ABANDON_RISE, 0.05);
+  setParamValue(L.P_DEGRADED_FAIL, 0.05);
 }

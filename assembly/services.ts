@@ -1,34 +1,48 @@
 // Per-service state (one fixed-size record per interned service id) and the
-// dependency graph in compressed sparse row form, both directions.
+// topology: the dependency graph and the journey <-> service membership, all
+// in compressed sparse row form.
 import { allocBlock, blockCapacity, freeBlock, growBlock } from "./arena";
 import { P_DEFAULT_ERR_SLO, P_DEFAULT_LAT_SLO } from "./layout";
 import { param } from "./params";
 
 // Service record fields.
-export const S_BYTES: usize = 128;
+export const S_BYTES: usize = 256;
 export const S_HEALTH: usize = 0; // u8 current health H_*
 export const S_HC: usize = 1; // u8 last health-check status
 export const S_ATTACHED: usize = 2; // u8 1 = named by the topology
 export const S_PEAK: usize = 3; // u8 worst health while in the current incident
-export const S_INCIDENT: usize = 4; // u32 open incident number, 0 = none
+export const S_INCIDENT: usize = 4; // u32 live incident number, 0 = none
 export const S_ONSET: usize = 8; // f64 when it turned unhealthy (first onset in its incident)
-export const S_ERR: usize = 16; // f64 EWMA error rate
-export const S_ERR_VAR: usize = 24; // f64 EWMA variance of error rate
-export const S_LAT: usize = 32; // f64 EWMA p99 latency
-export const S_LAT_VAR: usize = 40; // f64 EWMA variance of latency
-export const S_SLO_ERR: usize = 48; // f64 error-rate threshold
-export const S_SLO_LAT: usize = 56; // f64 latency threshold
-export const S_RECOVER_DUE: usize = 64; // f64 pending recovery time, 0 = none
-export const S_CHANGE_TS: usize = 72; // f64 time of the last change
-export const S_CHANGE_ID: usize = 80; // u32 host id of the last change
-export const S_FIRING: usize = 84; // u32 alerts firing
-export const S_CRIT: usize = 88; // u32 critical alerts firing
-export const S_NEXT: usize = 92; // u32 next member of the same incident (id+1)
-export const S_ERR_N: usize = 96; // u32 error-rate samples seen
-export const S_LAT_N: usize = 100; // u32 latency samples seen
-export const S_MARK: usize = 104; // u32 traversal epoch stamp
-export const S_DEPTH: usize = 108; // u32 traversal depth
-export const S_SAT: usize = 112; // f64 EWMA saturation
+export const S_ERR: usize = 16; // f64 smoothed error rate (fast EWMA)
+export const S_ERR_BASE: usize = 24; // f64 learned baseline of the error rate
+export const S_ERR_VAR: usize = 32; // f64 learned variance around the baseline
+export const S_LAT: usize = 40; // f64 smoothed p99 latency
+export const S_LAT_BASE: usize = 48; // f64 learned latency baseline
+export const S_LAT_VAR: usize = 56; // f64 learned latency variance
+export const S_SLO_ERR: usize = 64; // f64 error-rate threshold
+export const S_SLO_LAT: usize = 72; // f64 latency threshold
+export const S_RECOVER_DUE: usize = 80; // f64 pending recovery time, 0 = none
+export const S_CHANGE_TS: usize = 88; // f64 time of the last change
+export const S_CHANGE_ID: usize = 96; // u32 host id of the last change
+export const S_FIRING: usize = 100; // u32 alerts firing
+export const S_CRIT: usize = 104; // u32 critical alerts firing
+export const S_NEXT: usize = 108; // u32 next member of the same incident (id+1)
+export const S_ERR_N: usize = 112; // u32 error-rate samples seen
+export const S_LAT_N: usize = 116; // u32 latency samples seen
+export const S_MARK: usize = 120; // u32 traversal epoch stamp
+export const S_DEPTH: usize = 124; // u32 traversal depth
+export const S_SAT: usize = 128; // f64 smoothed saturation
+export const S_ANOMALY: usize = 136; // f64 current anomaly score (z, 0 when normal)
+export const S_PEAK_ANOMALY: usize = 144; // f64 highest anomaly in the current incident
+export const S_HOLT_LEVEL: usize = 152; // f64 Holt level of the error rate
+export const S_HOLT_TREND: usize = 160; // f64 Holt trend, per millisecond
+export const S_HOLT_TS: usize = 168; // f64 time of the last Holt update
+export const S_PRED_ID: usize = 176; // u32 active prediction, 0 = none
+export const S_LAST_INCIDENT: usize = 180; // u32 last incident it was part of
+export const S_PRED_ISSUED: usize = 184; // f64 when the active prediction was issued
+export const S_PRED_DEADLINE: usize = 192; // f64 when it counts as a false alarm
+export const S_PRED_STREAK: usize = 200; // u32 consecutive forecasts of a breach
+export const S_JOURNEY_MARK: usize = 204; // u32 scratch stamp for journey scans
 
 export let svcBase: usize = 0;
 export let svcCap: u32 = 0;
@@ -57,92 +71,135 @@ export function growServices(n: u32): void {
   svcCap = fresh;
 }
 
-// ---- Dependency graph (CSR). Edge targets carry SOFT_BIT for soft edges. ----
+// ---- Topology (CSR). Edge targets carry SOFT_BIT for soft edges. ----
 export const SOFT_BIT: u32 = 0x80000000;
 export let topoN: u32 = 0;
+export let topoJ: u32 = 0;
 let depOff: usize = 0; // u32[topoN + 1]
 let deps: usize = 0; // u32[edges]
 let rdepOff: usize = 0;
 let rdeps: usize = 0;
 let edges: u32 = 0;
+let jOff: usize = 0; // u32[topoJ + 1]: journey -> services
+let jSvc: usize = 0;
+let jEdges: u32 = 0;
+let sjOff: usize = 0; // u32[topoN + 1]: service -> journeys
+let sjJ: usize = 0;
+
 let staging: usize = 0;
 let stagingBytes: usize = 0;
-let stagingN: u32 = 0;
-let stagingE: u32 = 0;
+let stN: u32 = 0;
+let stE: u32 = 0;
+let stJ: u32 = 0;
+let stJE: u32 = 0;
 
-/**
- * topologyBegin reserves a staging area the host fills before topologyCommit:
- * depOff u32[n+1], deps u32[e], sloErr f64[n], sloLat f64[n] (0 = default).
- */
-export function topologyBegin(n: u32, e: u32): usize {
+// Staging layout: depOff u32[n+1], deps u32[e], jOff u32[j+1], jSvc u32[je],
+// (8-aligned) sloErr f64[n], sloLat f64[n], cpm f64[j], sloTarget f64[j].
+function intsBytes(n: u32, e: u32, j: u32, je: u32): usize {
+  return (<usize>(n + 1 + e + j + 1 + je) * 4 + 7) & ~(<usize>7);
+}
+
+/** topologyBegin reserves the staging area the host fills before topologyCommit. */
+export function topologyBegin(n: u32, e: u32, j: u32, je: u32): usize {
   freeBlock(staging, stagingBytes);
-  stagingN = n;
-  stagingE = e;
-  stagingBytes = stagingLayoutBytes(n, e);
+  stN = n;
+  stE = e;
+  stJ = j;
+  stJE = je;
+  stagingBytes = intsBytes(n, e, j, je) + <usize>(n * 2 + j * 2) * 8;
   staging = allocBlock(stagingBytes);
   return staging;
 }
 
-function stagingLayoutBytes(n: u32, e: u32): usize {
-  const ints = (<usize>(n + 1 + e) * 4 + 7) & ~(<usize>7);
-  return ints + <usize>n * 16;
-}
-
-/** topologyCommit swaps the staged graph in; service state is kept. */
-export function topologyCommit(): void {
-  const n = stagingN;
-  const e = stagingE;
-  freeBlock(depOff, <usize>(topoN + 1) * 4);
-  freeBlock(deps, <usize>edges * 4);
-  freeBlock(rdepOff, <usize>(topoN + 1) * 4);
-  freeBlock(rdeps, <usize>edges * 4);
-  depOff = allocBlock(<usize>(n + 1) * 4);
-  deps = allocBlock(<usize>max<u32>(e, 1) * 4);
-  memory.copy(depOff, staging, <usize>(n + 1) * 4);
-  memory.copy(deps, staging + <usize>(n + 1) * 4, <usize>e * 4);
-  // Reverse edges: count, prefix-sum, fill.
-  rdepOff = allocBlock(<usize>(n + 1) * 4);
-  rdeps = allocBlock(<usize>max<u32>(e, 1) * 4);
-  for (let i: u32 = 0; i < e; i++) {
-    const to = load<u32>(deps + <usize>i * 4) & ~SOFT_BIT;
-    if (to < n) {
-      const at = rdepOff + <usize>(to + 1) * 4;
+// Builds the reverse of a CSR relation (from -> to) into (to -> from).
+function reverse(off: usize, list: usize, from: u32, to: u32, count: u32, roff: usize, rlist: usize, keepBit: bool): void {
+  for (let i: u32 = 0; i < count; i++) {
+    const t = load<u32>(list + <usize>i * 4) & ~SOFT_BIT;
+    if (t < to) {
+      const at = roff + <usize>(t + 1) * 4;
       store<u32>(at, load<u32>(at) + 1);
     }
   }
-  for (let i: u32 = 0; i < n; i++) {
-    const at = rdepOff + <usize>(i + 1) * 4;
+  for (let i: u32 = 0; i < to; i++) {
+    const at = roff + <usize>(i + 1) * 4;
     store<u32>(at, load<u32>(at) + load<u32>(at - 4));
   }
-  const cursor = allocBlock(<usize>max<u32>(n, 1) * 4);
-  for (let from: u32 = 0; from < n; from++) {
-    const a = load<u32>(depOff + <usize>from * 4);
-    const b = load<u32>(depOff + <usize>(from + 1) * 4);
-    for (let j = a; j < b; j++) {
-      const raw = load<u32>(deps + <usize>j * 4);
-      const to = raw & ~SOFT_BIT;
-      if (to >= n) continue;
-      const slot = load<u32>(rdepOff + <usize>to * 4) + load<u32>(cursor + <usize>to * 4);
-      store<u32>(cursor + <usize>to * 4, load<u32>(cursor + <usize>to * 4) + 1);
-      store<u32>(rdeps + <usize>slot * 4, from | (raw & SOFT_BIT));
+  const cursor = allocBlock(<usize>max<u32>(to, 1) * 4);
+  for (let f: u32 = 0; f < from; f++) {
+    const a = load<u32>(off + <usize>f * 4);
+    const b = load<u32>(off + <usize>(f + 1) * 4);
+    for (let k = a; k < b; k++) {
+      const raw = load<u32>(list + <usize>k * 4);
+      const t = raw & ~SOFT_BIT;
+      if (t >= to) continue;
+      const c = load<u32>(cursor + <usize>t * 4);
+      store<u32>(cursor + <usize>t * 4, c + 1);
+      store<u32>(rlist + <usize>(load<u32>(roff + <usize>t * 4) + c) * 4, keepBit ? f | (raw & SOFT_BIT) : f);
     }
   }
-  freeBlock(cursor, <usize>max<u32>(n, 1) * 4);
+  freeBlock(cursor, <usize>max<u32>(to, 1) * 4);
+}
+
+function copyOut(src: usize, count: u32): usize {
+  const p = allocBlock(<usize>max<u32>(count, 1) * 4);
+  memory.copy(p, src, <usize>count * 4);
+  return p;
+}
+
+/** topologyCommit swaps the staged topology in; service and journey state is kept. */
+export function topologyCommit(): void {
+  const n = stN;
+  const e = stE;
+  const j = stJ;
+  const je = stJE;
+  freeBlock(depOff, <usize>(topoN + 1) * 4);
+  freeBlock(deps, <usize>max<u32>(edges, 1) * 4);
+  freeBlock(rdepOff, <usize>(topoN + 1) * 4);
+  freeBlock(rdeps, <usize>max<u32>(edges, 1) * 4);
+  freeBlock(jOff, <usize>(topoJ + 1) * 4);
+  freeBlock(jSvc, <usize>max<u32>(jEdges, 1) * 4);
+  freeBlock(sjOff, <usize>(topoN + 1) * 4);
+  freeBlock(sjJ, <usize>max<u32>(jEdges, 1) * 4);
+  const ints = staging;
+  depOff = copyOut(ints, n + 1);
+  deps = copyOut(ints + <usize>(n + 1) * 4, e);
+  jOff = copyOut(ints + <usize>(n + 1 + e) * 4, j + 1);
+  jSvc = copyOut(ints + <usize>(n + 1 + e + j + 1) * 4, je);
+  rdepOff = allocBlock(<usize>(n + 1) * 4);
+  rdeps = allocBlock(<usize>max<u32>(e, 1) * 4);
+  reverse(depOff, deps, n, n, e, rdepOff, rdeps, true);
+  sjOff = allocBlock(<usize>(n + 1) * 4);
+  sjJ = allocBlock(<usize>max<u32>(je, 1) * 4);
+  reverse(jOff, jSvc, j, n, je, sjOff, sjJ, false);
   topoN = n;
   edges = e;
+  topoJ = j;
+  jEdges = je;
   growServices(n);
-  const sloAt = staging + ((<usize>(n + 1 + e) * 4 + 7) & ~(<usize>7));
+  const f = staging + intsBytes(n, e, j, je);
   for (let i: u32 = 0; i < n; i++) {
     const p = svc(i);
-    const se = load<f64>(sloAt + <usize>i * 8);
-    const sl = load<f64>(sloAt + <usize>(n + i) * 8);
+    const se = load<f64>(f + <usize>i * 8);
+    const sl = load<f64>(f + <usize>(n + i) * 8);
     store<f64>(p + S_SLO_ERR, se > 0 ? se : param(P_DEFAULT_ERR_SLO));
     store<f64>(p + S_SLO_LAT, sl > 0 ? sl : param(P_DEFAULT_LAT_SLO));
     store<u8>(p + S_ATTACHED, 1);
   }
+  journeyTopology = f + <usize>(n * 2) * 8;
+}
+
+/**
+ * journeyTopology points at the staged per-journey figures (cpm f64[j],
+ * sloTarget f64[j]) until journeys.ts copies them in; then staging is freed.
+ */
+export let journeyTopology: usize = 0;
+
+/** releaseStaging frees the staging area once every module took its part. */
+export function releaseStaging(): void {
   freeBlock(staging, stagingBytes);
   staging = 0;
   stagingBytes = 0;
+  journeyTopology = 0;
 }
 
 /** depStart/depEnd bound the outgoing edges of `id` (callee side). */
@@ -158,8 +215,8 @@ export function depEnd(id: u32): u32 {
 }
 // @ts-ignore: decorator
 @inline
-export function depAt(j: u32): u32 {
-  return load<u32>(deps + <usize>j * 4);
+export function depAt(k: u32): u32 {
+  return load<u32>(deps + <usize>k * 4);
 }
 // @ts-ignore: decorator
 @inline
@@ -173,6 +230,40 @@ export function rdepEnd(id: u32): u32 {
 }
 // @ts-ignore: decorator
 @inline
-export function rdepAt(j: u32): u32 {
-  return load<u32>(rdeps + <usize>j * 4);
+export function rdepAt(k: u32): u32 {
+  return load<u32>(rdeps + <usize>k * 4);
+}
+
+/** Journey -> services (deduplicated over steps). */
+// @ts-ignore: decorator
+@inline
+export function jsStart(jid: u32): u32 {
+  return jid < topoJ ? load<u32>(jOff + <usize>jid * 4) : 0;
+}
+// @ts-ignore: decorator
+@inline
+export function jsEnd(jid: u32): u32 {
+  return jid < topoJ ? load<u32>(jOff + <usize>(jid + 1) * 4) : 0;
+}
+// @ts-ignore: decorator
+@inline
+export function jsAt(k: u32): u32 {
+  return load<u32>(jSvc + <usize>k * 4);
+}
+
+/** Service -> journeys. */
+// @ts-ignore: decorator
+@inline
+export function sjStart(id: u32): u32 {
+  return id < topoN ? load<u32>(sjOff + <usize>id * 4) : 0;
+}
+// @ts-ignore: decorator
+@inline
+export function sjEnd(id: u32): u32 {
+  return id < topoN ? load<u32>(sjOff + <usize>(id + 1) * 4) : 0;
+}
+// @ts-ignore: decorator
+@inline
+export function sjAt(k: u32): u32 {
+  return load<u32>(sjJ + <usize>k * 4);
 }

@@ -7,6 +7,8 @@
 import { blockCapacity, growBlock } from "./arena";
 import { applyAlert, applyChange, applyHealthCheck, applyMetric, recoverTimer } from "./health";
 import { applyAction, resolveTimer } from "./incidents";
+import { applyFeedback, applyJourneySignal, journeyPredictionDeadline } from "./journeys";
+import { servicePredictionDeadline } from "./predict";
 import {
   IN_AUX,
   IN_BYTES,
@@ -20,14 +22,25 @@ import {
   K_ALERT,
   K_CHANGE,
   K_DEVICE,
+  K_FEEDBACK,
   K_HEALTH,
+  K_JOURNEY,
   K_METRIC,
   O_LATE,
   P_LATENESS_MS,
 } from "./layout";
 import { emit, setA, setV0 } from "./output";
 import { param } from "./params";
-import { nextDue, pop, T_RECOVER, T_RESOLVE, topTarget, topType } from "./timers";
+import {
+  nextDue,
+  pop,
+  T_JPRED_DEADLINE,
+  T_PRED_DEADLINE,
+  T_RECOVER,
+  T_RESOLVE,
+  topTarget,
+  topType,
+} from "./timers";
 
 /** watermark: every event with ts < watermark has been applied. */
 export let watermark: f64 = -Infinity;
@@ -145,6 +158,8 @@ function fireTimersUpTo(limit: f64, inclusive: bool): void {
     pop();
     if (type == T_RECOVER) recoverTimer(target, due);
     else if (type == T_RESOLVE) resolveTimer(target, due);
+    else if (type == T_PRED_DEADLINE) servicePredictionDeadline(target, due);
+    else if (type == T_JPRED_DEADLINE) journeyPredictionDeadline(target, due);
   }
 }
 
@@ -162,6 +177,10 @@ function apply(p: usize): void {
     applyAlert(entity, ts, code, load<u16>(p + IN_FLAGS), load<u32>(p + IN_AUX));
   } else if (kind == K_CHANGE) {
     applyChange(entity, ts, load<u32>(p + IN_AUX));
+  } else if (kind == K_JOURNEY) {
+    applyJourneySignal(entity, ts, code, load<f64>(p + IN_VALUE), load<u16>(p + IN_FLAGS));
+  } else if (kind == K_FEEDBACK) {
+    applyFeedback(entity, ts, code, load<f64>(p + IN_VALUE));
   } else if (kind == K_ACTION) {
     applyAction(entity, ts, code, load<u32>(p + IN_AUX));
   }

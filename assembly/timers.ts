@@ -12,6 +12,8 @@ export let timerCount: u32 = 0;
 // Timer types.
 export const T_RECOVER: u32 = 1; // service recovery check
 export const T_RESOLVE: u32 = 2; // incident resolution check
+export const T_PRED_DEADLINE: u32 = 3; // service prediction deadline
+export const T_JPRED_DEADLINE: u32 = 4; // journey prediction deadline
 
 // @ts-ignore: decorator
 @inline

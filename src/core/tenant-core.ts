@@ -5,6 +5,7 @@ import type { Event } from "../gen/impactd/v1/event.js";
 import { DependencyKind, type Topology } from "../gen/impactd/v1/topology.js";
 import { Interner } from "./interner.js";
 import {
+  IK_EXPERIENCE,
   K_ACTION,
   K_ALERT,
   K_CHANGE,
@@ -13,13 +14,18 @@ import {
   K_HEALTH,
   K_JOURNEY,
   K_METRIC,
+  O_EXPERIENCE,
   O_HEALTH,
+  O_IMPACT,
   O_LATE,
   O_MEMBER,
   O_MERGED,
   O_OPENED,
+  O_PREDICTION,
+  O_PREDICTION_OUTCOME,
   O_RESOLVED,
   O_ROOT_CAUSE,
+  O_SEVERITY,
   O_STATS,
   O_STATUS,
   OUT_A,
@@ -32,6 +38,9 @@ import {
   OUT_TYPE,
   OUT_V0,
   OUT_V1,
+  OUT_V2,
+  OUT_V3,
+  OUT_V4,
   OUT_VERSION,
 } from "./layout.js";
 import { WasmCore } from "./wasm-core.js";
@@ -50,9 +59,17 @@ export interface ChangeInfo {
   eventId: string;
 }
 
-/** CoreOutput is one decoded decision of the core. */
+/** CoreOutput is one decoded decision of the core (see assembly/layout.ts). */
 export type CoreOutput =
-  | { type: "opened"; ts: number; incident: number; version: number; service: string }
+  | {
+      type: "opened";
+      ts: number;
+      incident: number;
+      version: number;
+      kind: number;
+      service: string;
+      journey: string;
+    }
   | {
       type: "member";
       ts: number;
@@ -60,6 +77,9 @@ export type CoreOutput =
       version: number;
       service: string;
       health: number;
+      anomaly: number;
+      /** True when the service left this incident for another one. */
+      left: boolean;
     }
   | {
       type: "root_cause";
@@ -81,7 +101,15 @@ export type CoreOutput =
       openedTs: number;
       actor: string;
     }
-  | { type: "status"; ts: number; incident: number; version: number; status: number; actor: string }
+  | {
+      type: "status";
+      ts: number;
+      incident: number;
+      version: number;
+      status: number;
+      actor: string;
+      reopened: boolean;
+    }
   | {
       type: "health";
       ts: number;
@@ -90,6 +118,7 @@ export type CoreOutput =
       previous: number;
       errorRate: number;
       latencyMs: number;
+      anomaly: number;
     }
   | {
       type: "stats";
@@ -101,7 +130,62 @@ export type CoreOutput =
       unhealthy: number;
     }
   | { type: "late"; ts: number; index: number; watermark: number }
-  | { type: "merged"; ts: number; incident: number; version: number; into: number };
+  | { type: "merged"; ts: number; incident: number; version: number; into: number }
+  | {
+      type: "impact";
+      ts: number;
+      incident: number;
+      version: number;
+      journey: string;
+      successRatio: number;
+      customersAffectedPerMin: number;
+      burnRateShort: number;
+      burnRateLong: number;
+      customersPerMin: number;
+      measured: boolean;
+    }
+  | {
+      type: "severity";
+      ts: number;
+      incident: number;
+      version: number;
+      severity: number;
+      customersAffectedPerMin: number;
+    }
+  | {
+      type: "prediction";
+      ts: number;
+      id: number;
+      targetKind: "service" | "journey";
+      target: string;
+      breachAt: number;
+      forecast: number;
+      level: number;
+      threshold: number;
+      customersAffectedPerMin: number;
+    }
+  | {
+      type: "prediction_outcome";
+      ts: number;
+      id: number;
+      targetKind: "service" | "journey";
+      target: string;
+      hit: boolean;
+      breachAt: number;
+      issuedAt: number;
+    }
+  | {
+      type: "experience";
+      ts: number;
+      incident: number;
+      version: number;
+      journey: string;
+      drop: number;
+      feedback: number;
+      feedbackBaseline: number;
+      abandonment: number;
+      abandonmentBaseline: number;
+    };
 
 /** BatchResult is what one batch produced. */
 export interface BatchResult {
@@ -123,6 +207,9 @@ export class TenantCore {
   private readonly changes = new Map<number, ChangeInfo>();
   private nextChange = 1;
   private attached = new Set<string>();
+  private topologyJourneys = new Set<string>();
+  /** Step index within its journey, keyed "journey\0step", from the topology. */
+  private readonly stepIndex = new Map<string, number>();
 
   private readonly incidentNumber: (id: string) => number | undefined;
 
@@ -139,12 +226,16 @@ export class TenantCore {
     for (const [id, value] of options.params ?? []) this.core.setParam(id, value);
   }
 
-  /** setTopology applies a topology live; ids of known services are kept. */
+  /** setTopology applies a topology live; ids of known services and journeys are kept. */
   setTopology(topology: Topology): void {
-    for (const s of topology.services) this.services.id(s.name);
-    for (const s of topology.services) for (const d of s.dependsOn) this.services.id(d.service);
+    for (const sv of topology.services) this.services.id(sv.name);
+    for (const sv of topology.services) for (const d of sv.dependsOn) this.services.id(d.service);
+    for (const j of topology.journeys) {
+      this.journeys.id(j.name);
+      for (const st of j.steps) for (const name of st.services) this.services.id(name);
+    }
     const n = this.services.size;
-    const byName = new Map(topology.services.map((s) => [s.name, s]));
+    const byName = new Map(topology.services.map((sv) => [sv.name, sv]));
     const offsets = new Uint32Array(n + 1);
     const edges: number[] = [];
     const sloErr = new Float64Array(n);
@@ -162,8 +253,45 @@ export class TenantCore {
       }
       offsets[id + 1] = edges.length;
     }
-    this.core.setTopology(offsets, Uint32Array.from(edges), sloErr, sloLat);
+    const jn = this.journeys.size;
+    const jByName = new Map(topology.journeys.map((j) => [j.name, j]));
+    const jOffsets = new Uint32Array(jn + 1);
+    const jServices: number[] = [];
+    const cpm = new Float64Array(jn);
+    const slo = new Float64Array(jn);
+    this.stepIndex.clear();
+    const jnames = this.journeys.names();
+    for (let id = 0; id < jn; id++) {
+      const spec = jByName.get(jnames[id] as string);
+      if (spec !== undefined) {
+        const seen = new Set<number>();
+        spec.steps.forEach((st, k) => {
+          this.stepIndex.set(`${spec.name}\u0000${st.name}`, k);
+          for (const name of st.services) {
+            const sid = this.services.id(name);
+            if (!seen.has(sid)) {
+              seen.add(sid);
+              jServices.push(sid);
+            }
+          }
+        });
+        cpm[id] = spec.customersPerMin;
+        slo[id] = spec.sloTarget;
+      }
+      jOffsets[id + 1] = jServices.length;
+    }
+    this.core.setTopology({
+      depOffsets: offsets,
+      deps: Uint32Array.from(edges),
+      sloErrorRate: sloErr,
+      sloLatencyMs: sloLat,
+      journeyOffsets: jOffsets,
+      journeyServices: Uint32Array.from(jServices),
+      customersPerMin: cpm,
+      sloTarget: slo,
+    });
     this.attached = new Set(byName.keys());
+    this.topologyJourneys = new Set(jByName.keys());
   }
 
   private rememberChange(
@@ -254,16 +382,22 @@ export class TenantCore {
         }
         case "journeySignal": {
           const j = k.value;
-          const step = this.steps.id(`${j.journey}\u0000${j.step}`);
+          const key = `${j.journey}\u0000${j.step}`;
+          // Step index 0 marks customers entering the journey; a journey
+          // the topology does not describe counts every STARTED (0xffff).
+          const index = this.topologyJourneys.has(j.journey)
+            ? (this.stepIndex.get(key) ?? 1)
+            : 0xffff;
+          const count = j.count === 0 ? 1 : j.count;
           core.setRecord(
             i,
             ts,
             K_JOURNEY,
             j.outcome,
-            0,
+            index,
             this.journeys.id(j.journey),
-            j.count === 0 ? 1 : j.count,
-            step,
+            count,
+            this.steps.id(key),
             0,
           );
           break;
@@ -324,6 +458,16 @@ export class TenantCore {
     return this.decode(this.core.flush());
   }
 
+  private actor(id: number): string {
+    return id === 0 ? "" : this.actors.name(id - 1);
+  }
+
+  private target(kind: number, id: number): { targetKind: "service" | "journey"; target: string } {
+    return kind === 1
+      ? { targetKind: "journey", target: this.journeys.name(id) }
+      : { targetKind: "service", target: this.services.name(id) };
+  }
+
   private decode(n: number): CoreOutput[] {
     const c = this.core;
     const out: CoreOutput[] = [];
@@ -333,10 +477,21 @@ export class TenantCore {
       const incident = c.outU32(i, OUT_INCIDENT);
       const version = c.outU32(i, OUT_VERSION);
       const entity = c.outU32(i, OUT_ENTITY);
+      const a = c.outU32(i, OUT_A);
       switch (type) {
-        case O_OPENED:
-          out.push({ type: "opened", ts, incident, version, service: this.services.name(entity) });
+        case O_OPENED: {
+          const experience = a === IK_EXPERIENCE;
+          out.push({
+            type: "opened",
+            ts,
+            incident,
+            version,
+            kind: a,
+            service: experience ? "" : this.services.name(entity),
+            journey: experience ? this.journeys.name(entity) : "",
+          });
           break;
+        }
         case O_MEMBER:
           out.push({
             type: "member",
@@ -344,7 +499,9 @@ export class TenantCore {
             incident,
             version,
             service: this.services.name(entity),
-            health: c.outU32(i, OUT_A),
+            health: a,
+            anomaly: c.outF64(i, OUT_V0),
+            left: c.outU32(i, OUT_C) === 1,
           });
           break;
         case O_ROOT_CAUSE: {
@@ -355,7 +512,7 @@ export class TenantCore {
             incident,
             version,
             service: this.services.name(entity),
-            rank: c.outU32(i, OUT_A),
+            rank: a,
             count: c.outU32(i, OUT_B),
             score: c.outF64(i, OUT_V0),
             reasons: c.outU32(i, OUT_D),
@@ -363,26 +520,25 @@ export class TenantCore {
           });
           break;
         }
-        case O_RESOLVED: {
-          const actor = c.outU32(i, OUT_B);
+        case O_RESOLVED:
           out.push({
             type: "resolved",
             ts,
             incident,
             version,
             openedTs: c.outF64(i, OUT_V0),
-            actor: actor === 0 ? "" : this.actors.name(actor - 1),
+            actor: this.actor(c.outU32(i, OUT_B)),
           });
           break;
-        }
         case O_STATUS:
           out.push({
             type: "status",
             ts,
             incident,
             version,
-            status: c.outU32(i, OUT_A),
-            actor: this.actors.name(c.outU32(i, OUT_B)),
+            status: a,
+            actor: this.actor(c.outU32(i, OUT_B)),
+            reopened: c.outU32(i, OUT_C) === 1,
           });
           break;
         case O_HEALTH:
@@ -390,10 +546,11 @@ export class TenantCore {
             type: "health",
             ts,
             service: this.services.name(entity),
-            health: c.outU32(i, OUT_A),
+            health: a,
             previous: c.outU32(i, OUT_B),
             errorRate: c.outF64(i, OUT_V0),
             latencyMs: c.outF64(i, OUT_V1),
+            anomaly: c.outF64(i, OUT_V2),
           });
           break;
         case O_STATS:
@@ -402,16 +559,79 @@ export class TenantCore {
             ts,
             incident,
             version,
-            alerts: c.outU32(i, OUT_A),
+            alerts: a,
             members: c.outU32(i, OUT_B),
             unhealthy: c.outU32(i, OUT_C),
           });
           break;
-        case O_MERGED:
-          out.push({ type: "merged", ts, incident, version, into: c.outU32(i, OUT_A) });
-          break;
         case O_LATE:
-          out.push({ type: "late", ts, index: c.outU32(i, OUT_A), watermark: c.outF64(i, OUT_V0) });
+          out.push({ type: "late", ts, index: a, watermark: c.outF64(i, OUT_V0) });
+          break;
+        case O_MERGED:
+          out.push({ type: "merged", ts, incident, version, into: a });
+          break;
+        case O_IMPACT:
+          out.push({
+            type: "impact",
+            ts,
+            incident,
+            version,
+            journey: this.journeys.name(entity),
+            successRatio: c.outF64(i, OUT_V0),
+            customersAffectedPerMin: c.outF64(i, OUT_V1),
+            burnRateShort: c.outF64(i, OUT_V2),
+            burnRateLong: c.outF64(i, OUT_V3),
+            customersPerMin: c.outF64(i, OUT_V4),
+            measured: a === 1,
+          });
+          break;
+        case O_SEVERITY:
+          out.push({
+            type: "severity",
+            ts,
+            incident,
+            version,
+            severity: a,
+            customersAffectedPerMin: c.outF64(i, OUT_V0),
+          });
+          break;
+        case O_PREDICTION:
+          out.push({
+            type: "prediction",
+            ts,
+            id: c.outU32(i, OUT_B),
+            ...this.target(a, entity),
+            breachAt: c.outF64(i, OUT_V0),
+            forecast: c.outF64(i, OUT_V1),
+            level: c.outF64(i, OUT_V2),
+            threshold: c.outF64(i, OUT_V3),
+            customersAffectedPerMin: c.outF64(i, OUT_V4),
+          });
+          break;
+        case O_PREDICTION_OUTCOME:
+          out.push({
+            type: "prediction_outcome",
+            ts,
+            id: c.outU32(i, OUT_B),
+            ...this.target(a, entity),
+            hit: c.outU32(i, OUT_C) === 1,
+            breachAt: c.outF64(i, OUT_V0),
+            issuedAt: c.outF64(i, OUT_V1),
+          });
+          break;
+        case O_EXPERIENCE:
+          out.push({
+            type: "experience",
+            ts,
+            incident,
+            version,
+            journey: this.journeys.name(entity),
+            drop: a,
+            feedback: c.outF64(i, OUT_V0),
+            feedbackBaseline: c.outF64(i, OUT_V1),
+            abandonment: c.outF64(i, OUT_V2),
+            abandonmentBaseline: c.outF64(i, OUT_V3),
+          });
           break;
         default:
           throw new RangeError(`core emitted unknown output type ${type}`);

@@ -14,6 +14,7 @@ import {
   STAT_MEMORY_BYTES,
   STAT_OPEN_INCIDENTS,
   STAT_PENDING,
+  STAT_PREDICTIONS,
   STAT_TIMERS,
   STAT_WATERMARK,
 } from "./layout.js";
@@ -26,7 +27,7 @@ interface CoreExports {
   advance(watermark: number): number;
   flush(): number;
   outputBuffer(): number;
-  topologyStage(n: number, e: number): number;
+  topologyStage(n: number, e: number, j: number, je: number): number;
   topologyApply(): void;
   reserveServices(n: number): void;
   stat(which: number): number;
@@ -63,6 +64,18 @@ function compiled(debug: boolean): WebAssembly.Module {
   return mod;
 }
 
+/** CoreTopology is a topology in the core's CSR form (see setTopology). */
+export interface CoreTopology {
+  depOffsets: Uint32Array;
+  deps: Uint32Array;
+  sloErrorRate: Float64Array;
+  sloLatencyMs: Float64Array;
+  journeyOffsets: Uint32Array;
+  journeyServices: Uint32Array;
+  customersPerMin: Float64Array;
+  sloTarget: Float64Array;
+}
+
 /** CoreStats are the core's own counters. */
 export interface CoreStats {
   applied: number;
@@ -73,6 +86,7 @@ export interface CoreStats {
   openIncidents: number;
   timers: number;
   memoryBytes: number;
+  predictions: number;
 }
 
 /**
@@ -147,24 +161,35 @@ export class WasmCore {
   }
 
   /**
-   * setTopology replaces the dependency graph: `depOffsets` (n+1 entries) and
-   * `deps` in CSR form with bit 31 set on soft edges; SLO arrays hold 0 for
-   * "use the default". Service state is kept.
+   * setTopology replaces the topology, all in CSR form: `depOffsets` (n+1)
+   * and `deps` (bit 31 set on soft edges); `journeyOffsets` (j+1) and
+   * `journeyServices` (the services each journey needs). SLO arrays hold 0
+   * for "use the default". Service and journey state is kept.
    */
-  setTopology(
-    depOffsets: Uint32Array,
-    deps: Uint32Array,
-    sloErrorRate: Float64Array,
-    sloLatencyMs: Float64Array,
-  ): void {
-    const n = depOffsets.length - 1;
-    const e = deps.length;
-    const base = this.call(() => this.x.topologyStage(n, e));
-    this.u32.set(depOffsets, base >>> 2);
-    this.u32.set(deps, (base >>> 2) + n + 1);
-    const slo = (base + ((((n + 1 + e) * 4 + 7) >>> 3) << 3)) >>> 3;
-    this.f64.set(sloErrorRate, slo);
-    this.f64.set(sloLatencyMs, slo + n);
+  setTopology(t: CoreTopology): void {
+    const n = t.depOffsets.length - 1;
+    const e = t.deps.length;
+    const j = t.journeyOffsets.length - 1;
+    const je = t.journeyServices.length;
+    const base = this.call(() => this.x.topologyStage(n, e, j, je));
+    let w = base >>> 2;
+    this.u32.set(t.depOffsets, w);
+    w += n + 1;
+    this.u32.set(t.deps, w);
+    w += e;
+    this.u32.set(t.journeyOffsets, w);
+    w += j + 1;
+    this.u32.set(t.journeyServices, w);
+    w += je;
+    const f = (((w << 2) + 7) >>> 3) << 3;
+    let d = f >>> 3;
+    this.f64.set(t.sloErrorRate, d);
+    d += n;
+    this.f64.set(t.sloLatencyMs, d);
+    d += n;
+    this.f64.set(t.customersPerMin, d);
+    d += j;
+    this.f64.set(t.sloTarget, d);
     this.call(() => {
       this.x.topologyApply();
       return 0;
@@ -261,6 +286,7 @@ export class WasmCore {
       openIncidents: s(STAT_OPEN_INCIDENTS),
       timers: s(STAT_TIMERS),
       memoryBytes: s(STAT_MEMORY_BYTES),
+      predictions: s(STAT_PREDICTIONS),
     };
   }
 }

@@ -1,56 +1,59 @@
 // The host's view of incidents: built only from the core's decision records,
 // so it is as deterministic as the core. It turns them into impactd.v1
 // Incident messages for the API, the watchers and the sink.
-
 import {
-  H_DEGRADED,
   H_DOWN,
+  IK_EXPERIENCE,
+  R_ANOMALOUS,
   R_DOWN,
   R_EARLIEST,
   R_EXPLAINS_OTHERS,
   R_NO_UNHEALTHY_DEPS,
   R_RECENT_CHANGE,
+  R_SUSPECT,
 } from "../core/layout.js";
 import type { ChangeInfo, CoreOutput } from "../core/tenant-core.js";
 import {
+  type ExperienceSignal,
   type Incident,
+  IncidentKind,
   IncidentSeverity,
   IncidentStatus,
   type JourneyImpact,
   type RootCauseCandidate,
 } from "../gen/impactd/v1/incident.js";
 
-/** How many resolved incidents each tenant keeps in memory for List/Get. */
+/** How many closed (resolved or merged) incidents each tenant keeps in memory. */
 export const DEFAULT_RESOLVED_KEPT = 1_000;
-
-/** JourneyRef is what the tracker needs to know about a journey. */
-export interface JourneyRef {
-  name: string;
-  customersPerMin: number;
-}
 
 /** IncidentState is the live, mutable state of one incident. */
 export interface IncidentState {
   num: number;
   id: string;
   tenant: string;
+  kind: IncidentKind;
   status: IncidentStatus;
+  severity: IncidentSeverity;
   openedMs: number;
   updatedMs: number;
   resolvedMs: number;
   acknowledgedMs: number;
   mitigatedMs: number;
+  acknowledgedBy: string;
+  resolvedBy: string;
+  reopened: boolean;
+  /** Id of the incident this one was merged into, if any. */
+  mergedInto: string;
   services: string[];
   health: Map<string, number>;
   candidates: RootCauseCandidate[];
+  journeys: Map<string, JourneyImpact>;
+  /** Highest customers affected per minute seen, per journey and in total. */
+  peakByJourney: Map<string, number>;
+  peakTotal: number;
+  experience: Map<string, ExperienceSignal>;
   alertCount: number;
   version: number;
-  /** Worst severity so far: severity does not drop while members recover. */
-  severity: IncidentSeverity;
-  /** Id of the incident this one was merged into, if any. */
-  mergedInto: string;
-  acknowledgedBy: string;
-  resolvedBy: string;
   /** What changed since the last snapshot ("opened", "member_added", ...). */
   changes: Set<string>;
 }
@@ -63,24 +66,21 @@ export function isOpen(s: IncidentStatus): boolean {
 }
 
 /** incidentId derives a stable, readable id from the opening event. */
-export function incidentId(openedMs: number, service: string): string {
-  return `inc-${openedMs.toString(36)}-${service}`;
+export function incidentId(openedMs: number, subject: string): string {
+  return `inc-${openedMs.toString(36)}-${subject}`;
 }
 
 /** reasonText renders root-cause reason bits as a short justification. */
-export function reasonText(bits: number, change: ChangeInfo | undefined, onsetMs?: number): string {
+export function reasonText(bits: number, change: ChangeInfo | undefined): string {
   const parts: string[] = [];
+  if (bits & R_SUSPECT) parts.push("suspect: the journey needs it");
   if (bits & R_DOWN) parts.push("down");
   if (bits & R_NO_UNHEALTHY_DEPS) parts.push("its own dependencies are healthy");
   if (bits & R_EXPLAINS_OTHERS) parts.push("unhealthy services depend on it");
   if (bits & R_EARLIEST) parts.push("failed first");
-  if (bits & R_RECENT_CHANGE && change !== undefined) {
-    const ago =
-      onsetMs === undefined
-        ? ""
-        : ` ${Math.round((onsetMs - change.tsUnixMs) / 1000)}s before onset`;
-    parts.push(`changed (${change.version || "change"})${ago}`);
-  }
+  if (bits & R_ANOMALOUS) parts.push("metrics far from baseline");
+  if (bits & R_RECENT_CHANGE && change !== undefined)
+    parts.push(`changed (${change.version || "change"}) shortly before`);
   return parts.join("; ");
 }
 
@@ -93,106 +93,179 @@ function changeText(c: ChangeInfo | undefined): string {
 /** IncidentTracker applies core outputs for one tenant. */
 export class IncidentTracker {
   private readonly byNum = new Map<number, IncidentState>();
-  private readonly resolvedOrder: number[] = [];
+  private readonly byId = new Map<string, IncidentState>();
+  private readonly closedOrder: number[] = [];
 
-  constructor(
-    readonly tenant: string,
-    private readonly journeysOf: (service: string) => readonly JourneyRef[] = () => [],
-  ) {}
+  constructor(readonly tenant: string) {}
 
   /** apply folds outputs in and returns the incidents they touched. */
   apply(outputs: readonly CoreOutput[]): IncidentState[] {
     const touched = new Map<number, IncidentState>();
     for (const o of outputs) {
-      if (o.type === "health" || o.type === "late") continue; // not incident records
+      if (!("incident" in o) || !("version" in o)) continue; // not incident records
       let st = this.byNum.get(o.incident);
       if (o.type === "opened") {
+        const experience = o.kind === IK_EXPERIENCE;
         st = {
           num: o.incident,
-          id: incidentId(o.ts, o.service),
+          id: incidentId(o.ts, experience ? `experience-${o.journey}` : o.service),
           tenant: this.tenant,
+          kind: experience
+            ? IncidentKind.INCIDENT_KIND_EXPERIENCE
+            : IncidentKind.INCIDENT_KIND_SERVICE,
           status: IncidentStatus.INCIDENT_STATUS_OPEN,
+          severity: IncidentSeverity.INCIDENT_SEVERITY_UNSPECIFIED,
           openedMs: o.ts,
           updatedMs: o.ts,
           resolvedMs: 0,
           acknowledgedMs: 0,
           mitigatedMs: 0,
+          acknowledgedBy: "",
+          resolvedBy: "",
+          reopened: false,
+          mergedInto: "",
           services: [],
           health: new Map(),
           candidates: [],
+          journeys: new Map(),
+          peakByJourney: new Map(),
+          peakTotal: 0,
+          experience: new Map(),
           alertCount: 0,
           version: 0,
-          severity: IncidentSeverity.INCIDENT_SEVERITY_UNSPECIFIED,
-          mergedInto: "",
-          acknowledgedBy: "",
-          resolvedBy: "",
           changes: new Set(["opened"]),
         };
         this.byNum.set(o.incident, st);
+        this.byId.set(st.id, st);
       }
       if (st === undefined) continue; // an incident from before a restart
       st.updatedMs = Math.max(st.updatedMs, o.ts);
       st.version = Math.max(st.version, o.version);
       touched.set(st.num, st);
-      switch (o.type) {
-        case "member":
-          if (st.health.has(o.service)) {
-            st.changes.add("member_health");
-          } else {
-            st.services.push(o.service);
-            st.changes.add("member_added");
-          }
-          st.health.set(o.service, o.health);
-          break;
-        case "root_cause": {
-          if (o.rank === 1) {
-            if (st.candidates[0]?.service !== o.service && st.candidates.length > 0)
-              st.changes.add("root_cause_changed");
-            st.candidates = [];
-          }
-          st.candidates.push({
-            service: o.service,
-            rank: o.rank,
-            score: o.score,
-            reason: reasonText(o.reasons, o.change),
-            change: changeText(o.change),
-          });
-          break;
-        }
-        case "stats":
-          st.alertCount = o.alerts;
-          break;
-        case "merged":
-          st.status = IncidentStatus.INCIDENT_STATUS_MERGED;
-          st.mergedInto = this.byNum.get(o.into)?.id ?? "";
-          st.changes.add("merged");
-          this.resolvedOrder.push(st.num);
-          break;
-        case "status":
-          if (o.status === IncidentStatus.INCIDENT_STATUS_ACKNOWLEDGED) {
-            st.status = IncidentStatus.INCIDENT_STATUS_ACKNOWLEDGED;
-            st.acknowledgedMs = o.ts;
-            st.acknowledgedBy = o.actor;
-            st.changes.add("acknowledged");
-          }
-          break;
-        case "resolved":
-          st.status = IncidentStatus.INCIDENT_STATUS_RESOLVED;
-          st.resolvedMs = o.ts;
-          st.resolvedBy = o.actor;
-          st.changes.add("resolved");
-          this.resolvedOrder.push(st.num);
-          break;
-      }
+      this.applyOne(st, o);
     }
     this.evict();
     return [...touched.values()];
   }
 
+  private applyOne(st: IncidentState, o: CoreOutput): void {
+    switch (o.type) {
+      case "member":
+        if (o.left) {
+          st.services = st.services.filter((s) => s !== o.service);
+          st.health.delete(o.service);
+          st.changes.add("member_left");
+          break;
+        }
+        if (st.health.has(o.service)) {
+          st.changes.add("member_health");
+        } else {
+          st.services.push(o.service);
+          st.changes.add("member_added");
+        }
+        st.health.set(o.service, o.health);
+        break;
+      case "root_cause":
+        if (o.rank === 1) {
+          if (st.candidates.length > 0 && st.candidates[0]?.service !== o.service)
+            st.changes.add("root_cause_changed");
+          st.candidates = [];
+        }
+        st.candidates.push({
+          service: o.service,
+          rank: o.rank,
+          score: o.score,
+          reason: reasonText(o.reasons, o.change),
+          change: changeText(o.change),
+        });
+        break;
+      case "stats":
+        st.alertCount = o.alerts;
+        break;
+      case "impact":
+        st.journeys.set(o.journey, {
+          journey: o.journey,
+          successRatio: o.successRatio,
+          customersAffectedPerMin: o.customersAffectedPerMin,
+          burnRateShort: o.burnRateShort,
+          burnRateLong: o.burnRateLong,
+          customersPerMin: o.customersPerMin,
+          measured: o.measured,
+        });
+        st.peakByJourney.set(
+          o.journey,
+          Math.max(st.peakByJourney.get(o.journey) ?? 0, o.customersAffectedPerMin),
+        );
+        st.peakTotal = Math.max(
+          st.peakTotal,
+          [...st.journeys.values()].reduce((s, j) => s + j.customersAffectedPerMin, 0),
+        );
+        st.changes.add("impact");
+        break;
+      case "severity":
+        // The incident keeps the worst severity it reached (lower is worse).
+        if (
+          st.severity === IncidentSeverity.INCIDENT_SEVERITY_UNSPECIFIED ||
+          o.severity < st.severity
+        ) {
+          if (st.severity !== IncidentSeverity.INCIDENT_SEVERITY_UNSPECIFIED)
+            st.changes.add("severity_raised");
+          st.severity = o.severity as IncidentSeverity;
+        }
+        break;
+      case "experience":
+        st.experience.set(o.journey, {
+          journey: o.journey,
+          feedbackScore: o.feedback,
+          feedbackBaseline: o.feedbackBaseline,
+          abandonment: o.abandonment,
+          abandonmentBaseline: o.abandonmentBaseline,
+          atUnixMs: o.ts,
+        });
+        st.changes.add("experience");
+        break;
+      case "status":
+        st.status = o.status as IncidentStatus;
+        if (o.status === IncidentStatus.INCIDENT_STATUS_ACKNOWLEDGED && st.acknowledgedMs === 0) {
+          st.acknowledgedMs = o.ts;
+          st.acknowledgedBy = o.actor;
+          st.changes.add("acknowledged");
+        } else if (o.status === IncidentStatus.INCIDENT_STATUS_MITIGATED) {
+          st.mitigatedMs = o.ts;
+          st.changes.add("mitigated");
+        } else if (o.reopened) {
+          st.reopened = true;
+          st.resolvedMs = 0;
+          st.resolvedBy = "";
+          st.changes.add("reopened");
+          const at = this.closedOrder.indexOf(st.num);
+          if (at >= 0) this.closedOrder.splice(at, 1);
+        } else {
+          st.changes.add("reactivated");
+        }
+        break;
+      case "merged":
+        st.status = IncidentStatus.INCIDENT_STATUS_MERGED;
+        st.mergedInto = this.byNum.get(o.into)?.id ?? "";
+        st.changes.add("merged");
+        this.closedOrder.push(st.num);
+        break;
+      case "resolved":
+        st.status = IncidentStatus.INCIDENT_STATUS_RESOLVED;
+        st.resolvedMs = o.ts;
+        st.resolvedBy = o.actor;
+        st.changes.add("resolved");
+        this.closedOrder.push(st.num);
+        break;
+    }
+  }
+
   private evict(): void {
-    while (this.resolvedOrder.length > DEFAULT_RESOLVED_KEPT) {
-      const num = this.resolvedOrder.shift() as number;
+    while (this.closedOrder.length > DEFAULT_RESOLVED_KEPT) {
+      const num = this.closedOrder.shift() as number;
+      const st = this.byNum.get(num);
       this.byNum.delete(num);
+      if (st !== undefined) this.byId.delete(st.id);
     }
   }
 
@@ -203,11 +276,15 @@ export class IncidentTracker {
 
   /** get finds an incident by id. */
   get(id: string): IncidentState | undefined {
-    for (const st of this.byNum.values()) if (st.id === id) return st;
-    return undefined;
+    return this.byId.get(id);
   }
 
-  /** openCount is the number of incidents not resolved. */
+  /** byNumber finds an incident by the core's number. */
+  byNumber(num: number): IncidentState | undefined {
+    return this.byNum.get(num);
+  }
+
+  /** openCount is the number of incidents not resolved or merged. */
   openCount(): number {
     let n = 0;
     for (const st of this.byNum.values()) if (isOpen(st.status)) n++;
@@ -216,42 +293,36 @@ export class IncidentTracker {
 
   /** snapshot renders the current version of an incident as an API message. */
   snapshot(st: IncidentState): Incident {
-    const journeys = new Map<string, JourneyImpact>();
-    let exposed = 0;
-    for (const [service, h] of st.health) {
-      if (h < H_DEGRADED && isOpen(st.status)) continue;
-      for (const j of this.journeysOf(service)) {
-        if (journeys.has(j.name)) continue;
-        journeys.set(j.name, {
-          journey: j.name,
-          successRatio: 0,
-          customersAffectedPerMin: 0,
-          burnRateShort: 0,
-          burnRateLong: 0,
-        });
-        exposed += j.customersPerMin;
-      }
-    }
     const top = st.candidates[0];
-    const down = [...st.health.values()].filter((h) => h === H_DOWN).length;
-    const unhealthy = [...st.health.values()].filter((h) => h >= H_DEGRADED).length;
-    const title =
-      top === undefined
-        ? `${st.services.length} services unhealthy`
-        : `${top.service} ${st.health.get(top.service) === H_DOWN ? "down" : "degraded"}; ${st.services.length} service${st.services.length === 1 ? "" : "s"} affected`;
-    let severity = IncidentSeverity.INCIDENT_SEVERITY_LOW;
-    if (exposed >= 1000 && down > 0) severity = IncidentSeverity.INCIDENT_SEVERITY_CRITICAL;
-    else if (exposed >= 100) severity = IncidentSeverity.INCIDENT_SEVERITY_HIGH;
-    else if (exposed > 0 || unhealthy > 1) severity = IncidentSeverity.INCIDENT_SEVERITY_MEDIUM;
-    // Lower enum values are more severe; keep the worst seen.
-    if (st.severity !== IncidentSeverity.INCIDENT_SEVERITY_UNSPECIFIED && st.severity < severity)
-      severity = st.severity;
-    st.severity = severity;
+    // Journeys it never really hurt (under one customer a minute) are left out.
+    const journeys = [...st.journeys.values()]
+      .filter((j) => (st.peakByJourney.get(j.journey) ?? 0) >= 1)
+      .sort(
+        (a, b) =>
+          b.customersAffectedPerMin - a.customersAffectedPerMin ||
+          a.journey.localeCompare(b.journey),
+      );
+    let title: string;
+    if (st.kind === IncidentKind.INCIDENT_KIND_EXPERIENCE) {
+      const j = [...st.experience.keys()].join(", ");
+      title = `customer experience dropped on ${j}${top === undefined ? "" : `; suspect ${top.service}`}`;
+    } else if (top === undefined) {
+      title = `${st.services.length} services unhealthy`;
+    } else {
+      const state = st.health.get(top.service) === H_DOWN ? "down" : "degraded";
+      const n = st.services.length;
+      const hit = journeys.filter((j) => j.customersAffectedPerMin > 0);
+      const impact =
+        hit.length === 0
+          ? ""
+          : `; ${hit[0]?.journey} losing ${Math.round(hit.reduce((s, j) => s + j.customersAffectedPerMin, 0))} customers/min`;
+      title = `${top.service} ${state}; ${n} service${n === 1 ? "" : "s"} affected${impact}`;
+    }
     return {
       id: st.id,
       tenant: st.tenant,
       status: st.status,
-      severity,
+      severity: st.severity,
       title,
       openedUnixMs: st.openedMs,
       updatedUnixMs: st.updatedMs,
@@ -260,13 +331,17 @@ export class IncidentTracker {
       resolvedUnixMs: st.resolvedMs,
       services: [...st.services],
       rootCauses: st.candidates.map((c) => ({ ...c })),
-      journeys: [...journeys.values()],
+      journeys: journeys.map((j) => ({ ...j })),
       alertCount: st.alertCount,
       version: st.version,
       team: "",
       mergedInto: st.mergedInto,
       acknowledgedBy: st.acknowledgedBy,
       resolvedBy: st.resolvedBy,
+      kind: st.kind,
+      experience: [...st.experience.values()].map((e) => ({ ...e })),
+      reopened: st.reopened,
+      peakCustomersAffectedPerMin: st.peakTotal,
     };
   }
 }

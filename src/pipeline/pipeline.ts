@@ -5,10 +5,11 @@ import { P_LATENESS_MS } from "../core/layout.js";
 import { type CoreOutput, TenantCore } from "../core/tenant-core.js";
 import { ImpactdError, InvalidArgumentError } from "../errors.js";
 import { Event, type IncidentActionKind } from "../gen/impactd/v1/event.js";
-import type { Incident } from "../gen/impactd/v1/incident.js";
+import type { Incident, Prediction } from "../gen/impactd/v1/incident.js";
 import type { Topology } from "../gen/impactd/v1/topology.js";
 import type { EventRow, IncidentRow, RejectionRow } from "../sinks/rows.js";
-import { type IncidentState, IncidentTracker, type JourneyRef } from "./incident-tracker.js";
+import { type IncidentState, IncidentTracker } from "./incident-tracker.js";
+import { PredictionBook } from "./predictions.js";
 import { RecentIds } from "./recent-ids.js";
 import { eventRow, incidentRow, rejectionRow } from "./rows.js";
 import {
@@ -87,7 +88,7 @@ interface TenantState {
   core: TenantCore;
   tracker: IncidentTracker;
   topology: Topology;
-  journeysByService: Map<string, JourneyRef[]>;
+  predictions: PredictionBook;
   seen: RecentIds;
   listeners: Set<IncidentUpdateListener>;
 }
@@ -105,20 +106,6 @@ export interface PipelineStats {
 
 function emptyTopology(): Topology {
   return { services: [], journeys: [], teams: [] };
-}
-
-function journeyIndex(t: Topology): Map<string, JourneyRef[]> {
-  const index = new Map<string, JourneyRef[]>();
-  for (const j of t.journeys) {
-    const ref = { name: j.name, customersPerMin: j.customersPerMin };
-    const services = new Set(j.steps.flatMap((s) => s.services));
-    for (const s of services) {
-      const list = index.get(s) ?? [];
-      list.push(ref);
-      index.set(s, list);
-    }
-  }
-  return index;
 }
 
 /** Pipeline owns the per-tenant cores and routes batches through them. */
@@ -147,8 +134,7 @@ export class Pipeline {
     let t = this.tenants.get(name);
     if (t === undefined) {
       const topology = this.options.defaultTopology ?? emptyTopology();
-      const journeysByService = journeyIndex(topology);
-      const tracker = new IncidentTracker(name, (s) => journeysByService.get(s) ?? []);
+      const tracker = new IncidentTracker(name);
       const core = new TenantCore({
         params: this.options.coreParams ?? new Map(),
         incidentNumber: (id) => tracker.get(id)?.num,
@@ -158,7 +144,7 @@ export class Pipeline {
         core,
         tracker,
         topology,
-        journeysByService,
+        predictions: new PredictionBook(name),
         seen: new RecentIds(DEFAULT_DEDUP_IDS),
         listeners: new Set(),
       };
@@ -172,9 +158,6 @@ export class Pipeline {
     const t = this.tenant(tenant);
     t.core.setTopology(topology);
     t.topology = topology;
-    const index = journeyIndex(topology);
-    t.journeysByService.clear();
-    for (const [k, v] of index) t.journeysByService.set(k, v);
   }
 
   /** topology returns the tenant's topology, unattached services included. */
@@ -186,6 +169,11 @@ export class Pipeline {
   incidents(tenant: string): Incident[] {
     const t = this.tenant(tenant);
     return t.tracker.all().map((st) => t.tracker.snapshot(st));
+  }
+
+  /** predictions lists the tenant's predictions held in memory, oldest first. */
+  predictions(tenant: string): Prediction[] {
+    return this.tenant(tenant).predictions.all();
   }
 
   /** incident returns one incident, or undefined. */
@@ -321,6 +309,25 @@ export class Pipeline {
         };
       }
       for (const ev of group) rows.push(eventRow(ev, tenant, receivedAt, ev.id));
+      for (const o of outputs) {
+        if (o.type !== "late") continue;
+        // Stored with the raw events like any accepted event, but too late
+        // to change decisions already made: recorded so nothing is silent.
+        const ev = group[o.index] as Event;
+        rejected.push(
+          rejectionRow({
+            tenant,
+            receivedAt,
+            ts: ev.tsUnixMs,
+            frontEnd: "core",
+            source: ev.source,
+            code: RejectCode.LateEvent,
+            reason: `event time ${new Date(ev.tsUnixMs).toISOString()} is behind the watermark ${new Date(o.watermark).toISOString()} (allowed lateness ${this.lateness()} ms); stored in events, not applied`,
+            eventId: ev.id,
+            payload: safeJson(ev),
+          }),
+        );
+      }
       this.applyOutputs(t, outputs, incidentRows);
       result.accepted += group.length;
     }
@@ -397,6 +404,7 @@ export class Pipeline {
     let late = 0;
     for (const o of outputs) if (o.type === "late") late++;
     this.stats.late += late;
+    t.predictions.apply(outputs);
     const touched = t.tracker.apply(outputs);
     const writtenAt = this.now();
     for (const st of touched) this.publish(t, st, incidentRows, writtenAt);

@@ -17,6 +17,8 @@ export const RejectCode = {
   Malformed: "MALFORMED",
   BatchTooLarge: "BATCH_TOO_LARGE",
   UnknownIncident: "UNKNOWN_INCIDENT",
+  /** Accepted and stored, but behind the watermark: not applied by the core. */
+  LateEvent: "LATE_EVENT",
 } as const;
 
 /** RejectCodeValue is one of the RejectCode strings. */

@@ -128,6 +128,113 @@ export function incidentSeverityToJSON(object: IncidentSeverity): string {
   }
 }
 
+/** IncidentKind says what kind of evidence opened an incident. */
+export enum IncidentKind {
+  INCIDENT_KIND_UNSPECIFIED = 0,
+  /** INCIDENT_KIND_SERVICE - Services are failing (health checks, alerts, metrics). */
+  INCIDENT_KIND_SERVICE = 1,
+  /**
+   * INCIDENT_KIND_EXPERIENCE - Customers are unhappy (feedback, abandonment) and no failing service
+   * explains it yet; root causes are the journey's most suspicious services.
+   */
+  INCIDENT_KIND_EXPERIENCE = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function incidentKindFromJSON(object: any): IncidentKind {
+  switch (object) {
+    case 0:
+    case "INCIDENT_KIND_UNSPECIFIED":
+      return IncidentKind.INCIDENT_KIND_UNSPECIFIED;
+    case 1:
+    case "INCIDENT_KIND_SERVICE":
+      return IncidentKind.INCIDENT_KIND_SERVICE;
+    case 2:
+    case "INCIDENT_KIND_EXPERIENCE":
+      return IncidentKind.INCIDENT_KIND_EXPERIENCE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return IncidentKind.UNRECOGNIZED;
+  }
+}
+
+export function incidentKindToJSON(object: IncidentKind): string {
+  switch (object) {
+    case IncidentKind.INCIDENT_KIND_UNSPECIFIED:
+      return "INCIDENT_KIND_UNSPECIFIED";
+    case IncidentKind.INCIDENT_KIND_SERVICE:
+      return "INCIDENT_KIND_SERVICE";
+    case IncidentKind.INCIDENT_KIND_EXPERIENCE:
+      return "INCIDENT_KIND_EXPERIENCE";
+    case IncidentKind.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** PredictionOutcome says how a prediction turned out. */
+export enum PredictionOutcome {
+  PREDICTION_OUTCOME_UNSPECIFIED = 0,
+  /** PREDICTION_OUTCOME_PENDING - Still inside its horizon. */
+  PREDICTION_OUTCOME_PENDING = 1,
+  /** PREDICTION_OUTCOME_HIT - The breach came before the deadline. */
+  PREDICTION_OUTCOME_HIT = 2,
+  /** PREDICTION_OUTCOME_FALSE_ALARM - The deadline passed without a breach. */
+  PREDICTION_OUTCOME_FALSE_ALARM = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function predictionOutcomeFromJSON(object: any): PredictionOutcome {
+  switch (object) {
+    case 0:
+    case "PREDICTION_OUTCOME_UNSPECIFIED":
+      return PredictionOutcome.PREDICTION_OUTCOME_UNSPECIFIED;
+    case 1:
+    case "PREDICTION_OUTCOME_PENDING":
+      return PredictionOutcome.PREDICTION_OUTCOME_PENDING;
+    case 2:
+    case "PREDICTION_OUTCOME_HIT":
+      return PredictionOutcome.PREDICTION_OUTCOME_HIT;
+    case 3:
+    case "PREDICTION_OUTCOME_FALSE_ALARM":
+      return PredictionOutcome.PREDICTION_OUTCOME_FALSE_ALARM;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return PredictionOutcome.UNRECOGNIZED;
+  }
+}
+
+export function predictionOutcomeToJSON(object: PredictionOutcome): string {
+  switch (object) {
+    case PredictionOutcome.PREDICTION_OUTCOME_UNSPECIFIED:
+      return "PREDICTION_OUTCOME_UNSPECIFIED";
+    case PredictionOutcome.PREDICTION_OUTCOME_PENDING:
+      return "PREDICTION_OUTCOME_PENDING";
+    case PredictionOutcome.PREDICTION_OUTCOME_HIT:
+      return "PREDICTION_OUTCOME_HIT";
+    case PredictionOutcome.PREDICTION_OUTCOME_FALSE_ALARM:
+      return "PREDICTION_OUTCOME_FALSE_ALARM";
+    case PredictionOutcome.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** ExperienceSignal is a drop in customer experience attached to an incident. */
+export interface ExperienceSignal {
+  journey: string;
+  /** Feedback score now and its learned baseline, normalised to 0..1. */
+  feedbackScore: number;
+  feedbackBaseline: number;
+  /** Share of customers abandoning now, and its learned baseline. */
+  abandonment: number;
+  abandonmentBaseline: number;
+  /** Event time the drop was attached, ms since epoch. */
+  atUnixMs: number;
+}
+
 /** RootCauseCandidate is one ranked explanation of an incident. */
 export interface RootCauseCandidate {
   service: string;
@@ -155,6 +262,16 @@ export interface JourneyImpact {
   burnRateShort: number;
   /** Error-budget burn rate over the long window. */
   burnRateLong: number;
+  /**
+   * Customers per minute entering the journey (learned from journey signals
+   * when they arrive, else the topology's baseline).
+   */
+  customersPerMin: number;
+  /**
+   * True when measured from journey signals, false when estimated from the
+   * health of the services the journey needs.
+   */
+  measured: boolean;
 }
 
 /** Incident is a group of correlated service failures with a likely cause. */
@@ -189,7 +306,201 @@ export interface Incident {
   /** Who acknowledged it and who resolved it by hand, when someone did. */
   acknowledgedBy: string;
   resolvedBy: string;
+  kind: IncidentKind;
+  /** Experience drops (feedback, abandonment) this incident explains. */
+  experience: ExperienceSignal[];
+  /** True when the incident was resolved and opened again. */
+  reopened: boolean;
+  /** The most customers per minute it affected at any time, over all journeys. */
+  peakCustomersAffectedPerMin: number;
 }
+
+/** Prediction is a forecast that a service or journey will breach its SLO. */
+export interface Prediction {
+  id: string;
+  tenant: string;
+  /** The service or journey forecast to breach. */
+  target: string;
+  /** "service" or "journey". */
+  targetKind: string;
+  /** When the prediction was made and when the breach is expected (event time). */
+  issuedUnixMs: number;
+  predictedBreachUnixMs: number;
+  /** The value now, the forecast at the horizon, and the SLO threshold. */
+  level: number;
+  forecast: number;
+  threshold: number;
+  /** Customers per minute predicted to be affected at the horizon. */
+  predictedCustomersAffectedPerMin: number;
+  outcome: PredictionOutcome;
+  /** When the breach actually came (0 if it did not). */
+  actualBreachUnixMs: number;
+}
+
+function createBaseExperienceSignal(): ExperienceSignal {
+  return { journey: "", feedbackScore: 0, feedbackBaseline: 0, abandonment: 0, abandonmentBaseline: 0, atUnixMs: 0 };
+}
+
+export const ExperienceSignal: MessageFns<ExperienceSignal> = {
+  encode(message: ExperienceSignal, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.journey !== "") {
+      writer.uint32(10).string(message.journey);
+    }
+    if (message.feedbackScore !== 0) {
+      writer.uint32(17).double(message.feedbackScore);
+    }
+    if (message.feedbackBaseline !== 0) {
+      writer.uint32(25).double(message.feedbackBaseline);
+    }
+    if (message.abandonment !== 0) {
+      writer.uint32(33).double(message.abandonment);
+    }
+    if (message.abandonmentBaseline !== 0) {
+      writer.uint32(41).double(message.abandonmentBaseline);
+    }
+    if (message.atUnixMs !== 0) {
+      writer.uint32(48).int64(message.atUnixMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExperienceSignal {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExperienceSignal();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.journey = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.feedbackScore = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.feedbackBaseline = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.abandonment = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.abandonmentBaseline = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.atUnixMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExperienceSignal {
+    return {
+      journey: isSet(object.journey) ? globalThis.String(object.journey) : "",
+      feedbackScore: isSet(object.feedbackScore)
+        ? globalThis.Number(object.feedbackScore)
+        : isSet(object.feedback_score)
+        ? globalThis.Number(object.feedback_score)
+        : 0,
+      feedbackBaseline: isSet(object.feedbackBaseline)
+        ? globalThis.Number(object.feedbackBaseline)
+        : isSet(object.feedback_baseline)
+        ? globalThis.Number(object.feedback_baseline)
+        : 0,
+      abandonment: isSet(object.abandonment) ? globalThis.Number(object.abandonment) : 0,
+      abandonmentBaseline: isSet(object.abandonmentBaseline)
+        ? globalThis.Number(object.abandonmentBaseline)
+        : isSet(object.abandonment_baseline)
+        ? globalThis.Number(object.abandonment_baseline)
+        : 0,
+      atUnixMs: isSet(object.atUnixMs)
+        ? globalThis.Number(object.atUnixMs)
+        : isSet(object.at_unix_ms)
+        ? globalThis.Number(object.at_unix_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: ExperienceSignal): unknown {
+    const obj: any = {};
+    if (message.journey !== "") {
+      obj.journey = message.journey;
+    }
+    if (message.feedbackScore !== 0) {
+      obj.feedbackScore = floatToJson(message.feedbackScore);
+    }
+    if (message.feedbackBaseline !== 0) {
+      obj.feedbackBaseline = floatToJson(message.feedbackBaseline);
+    }
+    if (message.abandonment !== 0) {
+      obj.abandonment = floatToJson(message.abandonment);
+    }
+    if (message.abandonmentBaseline !== 0) {
+      obj.abandonmentBaseline = floatToJson(message.abandonmentBaseline);
+    }
+    if (message.atUnixMs !== 0) {
+      obj.atUnixMs = Math.round(message.atUnixMs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ExperienceSignal>): ExperienceSignal {
+    return ExperienceSignal.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ExperienceSignal>): ExperienceSignal {
+    const message = createBaseExperienceSignal();
+    message.journey = object.journey ?? "";
+    message.feedbackScore = object.feedbackScore ?? 0;
+    message.feedbackBaseline = object.feedbackBaseline ?? 0;
+    message.abandonment = object.abandonment ?? 0;
+    message.abandonmentBaseline = object.abandonmentBaseline ?? 0;
+    message.atUnixMs = object.atUnixMs ?? 0;
+    return message;
+  },
+};
 
 function createBaseRootCauseCandidate(): RootCauseCandidate {
   return { service: "", rank: 0, score: 0, reason: "", change: "" };
@@ -325,7 +636,15 @@ export const RootCauseCandidate: MessageFns<RootCauseCandidate> = {
 };
 
 function createBaseJourneyImpact(): JourneyImpact {
-  return { journey: "", successRatio: 0, customersAffectedPerMin: 0, burnRateShort: 0, burnRateLong: 0 };
+  return {
+    journey: "",
+    successRatio: 0,
+    customersAffectedPerMin: 0,
+    burnRateShort: 0,
+    burnRateLong: 0,
+    customersPerMin: 0,
+    measured: false,
+  };
 }
 
 export const JourneyImpact: MessageFns<JourneyImpact> = {
@@ -344,6 +663,12 @@ export const JourneyImpact: MessageFns<JourneyImpact> = {
     }
     if (message.burnRateLong !== 0) {
       writer.uint32(41).double(message.burnRateLong);
+    }
+    if (message.customersPerMin !== 0) {
+      writer.uint32(49).double(message.customersPerMin);
+    }
+    if (message.measured !== false) {
+      writer.uint32(56).bool(message.measured);
     }
     return writer;
   },
@@ -401,6 +726,22 @@ export const JourneyImpact: MessageFns<JourneyImpact> = {
             message.burnRateLong = reader.double();
             continue;
           }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.customersPerMin = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.measured = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -436,6 +777,12 @@ export const JourneyImpact: MessageFns<JourneyImpact> = {
         : isSet(object.burn_rate_long)
         ? globalThis.Number(object.burn_rate_long)
         : 0,
+      customersPerMin: isSet(object.customersPerMin)
+        ? globalThis.Number(object.customersPerMin)
+        : isSet(object.customers_per_min)
+        ? globalThis.Number(object.customers_per_min)
+        : 0,
+      measured: isSet(object.measured) ? globalThis.Boolean(object.measured) : false,
     };
   },
 
@@ -456,6 +803,12 @@ export const JourneyImpact: MessageFns<JourneyImpact> = {
     if (message.burnRateLong !== 0) {
       obj.burnRateLong = floatToJson(message.burnRateLong);
     }
+    if (message.customersPerMin !== 0) {
+      obj.customersPerMin = floatToJson(message.customersPerMin);
+    }
+    if (message.measured !== false) {
+      obj.measured = message.measured;
+    }
     return obj;
   },
 
@@ -469,6 +822,8 @@ export const JourneyImpact: MessageFns<JourneyImpact> = {
     message.customersAffectedPerMin = object.customersAffectedPerMin ?? 0;
     message.burnRateShort = object.burnRateShort ?? 0;
     message.burnRateLong = object.burnRateLong ?? 0;
+    message.customersPerMin = object.customersPerMin ?? 0;
+    message.measured = object.measured ?? false;
     return message;
   },
 };
@@ -494,6 +849,10 @@ function createBaseIncident(): Incident {
     mergedInto: "",
     acknowledgedBy: "",
     resolvedBy: "",
+    kind: 0,
+    experience: [],
+    reopened: false,
+    peakCustomersAffectedPerMin: 0,
   };
 }
 
@@ -555,6 +914,18 @@ export const Incident: MessageFns<Incident> = {
     }
     if (message.resolvedBy !== "") {
       writer.uint32(154).string(message.resolvedBy);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(160).int32(message.kind);
+    }
+    for (const v of message.experience) {
+      ExperienceSignal.encode(v!, writer.uint32(170).fork()).join();
+    }
+    if (message.reopened !== false) {
+      writer.uint32(176).bool(message.reopened);
+    }
+    if (message.peakCustomersAffectedPerMin !== 0) {
+      writer.uint32(185).double(message.peakCustomersAffectedPerMin);
     }
     return writer;
   },
@@ -724,6 +1095,38 @@ export const Incident: MessageFns<Incident> = {
             message.resolvedBy = reader.string();
             continue;
           }
+          case 20: {
+            if (tag !== 160) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.experience.push(ExperienceSignal.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 22: {
+            if (tag !== 176) {
+              break;
+            }
+
+            message.reopened = reader.bool();
+            continue;
+          }
+          case 23: {
+            if (tag !== 185) {
+              break;
+            }
+
+            message.peakCustomersAffectedPerMin = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -801,6 +1204,16 @@ export const Incident: MessageFns<Incident> = {
         : isSet(object.resolved_by)
         ? globalThis.String(object.resolved_by)
         : "",
+      kind: isSet(object.kind) ? incidentKindFromJSON(object.kind) : 0,
+      experience: globalThis.Array.isArray(object?.experience)
+        ? object.experience.map((e: any) => ExperienceSignal.fromJSON(e))
+        : [],
+      reopened: isSet(object.reopened) ? globalThis.Boolean(object.reopened) : false,
+      peakCustomersAffectedPerMin: isSet(object.peakCustomersAffectedPerMin)
+        ? globalThis.Number(object.peakCustomersAffectedPerMin)
+        : isSet(object.peak_customers_affected_per_min)
+        ? globalThis.Number(object.peak_customers_affected_per_min)
+        : 0,
     };
   },
 
@@ -863,6 +1276,18 @@ export const Incident: MessageFns<Incident> = {
     if (message.resolvedBy !== "") {
       obj.resolvedBy = message.resolvedBy;
     }
+    if (message.kind !== 0) {
+      obj.kind = incidentKindToJSON(message.kind);
+    }
+    if (message.experience?.length) {
+      obj.experience = message.experience.map((e) => ExperienceSignal.toJSON(e));
+    }
+    if (message.reopened !== false) {
+      obj.reopened = message.reopened;
+    }
+    if (message.peakCustomersAffectedPerMin !== 0) {
+      obj.peakCustomersAffectedPerMin = floatToJson(message.peakCustomersAffectedPerMin);
+    }
     return obj;
   },
 
@@ -890,6 +1315,288 @@ export const Incident: MessageFns<Incident> = {
     message.mergedInto = object.mergedInto ?? "";
     message.acknowledgedBy = object.acknowledgedBy ?? "";
     message.resolvedBy = object.resolvedBy ?? "";
+    message.kind = object.kind ?? 0;
+    message.experience = object.experience?.map((e) => ExperienceSignal.fromPartial(e)) || [];
+    message.reopened = object.reopened ?? false;
+    message.peakCustomersAffectedPerMin = object.peakCustomersAffectedPerMin ?? 0;
+    return message;
+  },
+};
+
+function createBasePrediction(): Prediction {
+  return {
+    id: "",
+    tenant: "",
+    target: "",
+    targetKind: "",
+    issuedUnixMs: 0,
+    predictedBreachUnixMs: 0,
+    level: 0,
+    forecast: 0,
+    threshold: 0,
+    predictedCustomersAffectedPerMin: 0,
+    outcome: 0,
+    actualBreachUnixMs: 0,
+  };
+}
+
+export const Prediction: MessageFns<Prediction> = {
+  encode(message: Prediction, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.tenant !== "") {
+      writer.uint32(18).string(message.tenant);
+    }
+    if (message.target !== "") {
+      writer.uint32(26).string(message.target);
+    }
+    if (message.targetKind !== "") {
+      writer.uint32(34).string(message.targetKind);
+    }
+    if (message.issuedUnixMs !== 0) {
+      writer.uint32(40).int64(message.issuedUnixMs);
+    }
+    if (message.predictedBreachUnixMs !== 0) {
+      writer.uint32(48).int64(message.predictedBreachUnixMs);
+    }
+    if (message.level !== 0) {
+      writer.uint32(57).double(message.level);
+    }
+    if (message.forecast !== 0) {
+      writer.uint32(65).double(message.forecast);
+    }
+    if (message.threshold !== 0) {
+      writer.uint32(73).double(message.threshold);
+    }
+    if (message.predictedCustomersAffectedPerMin !== 0) {
+      writer.uint32(81).double(message.predictedCustomersAffectedPerMin);
+    }
+    if (message.outcome !== 0) {
+      writer.uint32(88).int32(message.outcome);
+    }
+    if (message.actualBreachUnixMs !== 0) {
+      writer.uint32(96).int64(message.actualBreachUnixMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Prediction {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePrediction();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.tenant = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.target = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.targetKind = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.issuedUnixMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.predictedBreachUnixMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.level = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 65) {
+              break;
+            }
+
+            message.forecast = reader.double();
+            continue;
+          }
+          case 9: {
+            if (tag !== 73) {
+              break;
+            }
+
+            message.threshold = reader.double();
+            continue;
+          }
+          case 10: {
+            if (tag !== 81) {
+              break;
+            }
+
+            message.predictedCustomersAffectedPerMin = reader.double();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.outcome = reader.int32() as any;
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.actualBreachUnixMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Prediction {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      tenant: isSet(object.tenant) ? globalThis.String(object.tenant) : "",
+      target: isSet(object.target) ? globalThis.String(object.target) : "",
+      targetKind: isSet(object.targetKind)
+        ? globalThis.String(object.targetKind)
+        : isSet(object.target_kind)
+        ? globalThis.String(object.target_kind)
+        : "",
+      issuedUnixMs: isSet(object.issuedUnixMs)
+        ? globalThis.Number(object.issuedUnixMs)
+        : isSet(object.issued_unix_ms)
+        ? globalThis.Number(object.issued_unix_ms)
+        : 0,
+      predictedBreachUnixMs: isSet(object.predictedBreachUnixMs)
+        ? globalThis.Number(object.predictedBreachUnixMs)
+        : isSet(object.predicted_breach_unix_ms)
+        ? globalThis.Number(object.predicted_breach_unix_ms)
+        : 0,
+      level: isSet(object.level) ? globalThis.Number(object.level) : 0,
+      forecast: isSet(object.forecast) ? globalThis.Number(object.forecast) : 0,
+      threshold: isSet(object.threshold) ? globalThis.Number(object.threshold) : 0,
+      predictedCustomersAffectedPerMin: isSet(object.predictedCustomersAffectedPerMin)
+        ? globalThis.Number(object.predictedCustomersAffectedPerMin)
+        : isSet(object.predicted_customers_affected_per_min)
+        ? globalThis.Number(object.predicted_customers_affected_per_min)
+        : 0,
+      outcome: isSet(object.outcome) ? predictionOutcomeFromJSON(object.outcome) : 0,
+      actualBreachUnixMs: isSet(object.actualBreachUnixMs)
+        ? globalThis.Number(object.actualBreachUnixMs)
+        : isSet(object.actual_breach_unix_ms)
+        ? globalThis.Number(object.actual_breach_unix_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: Prediction): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.tenant !== "") {
+      obj.tenant = message.tenant;
+    }
+    if (message.target !== "") {
+      obj.target = message.target;
+    }
+    if (message.targetKind !== "") {
+      obj.targetKind = message.targetKind;
+    }
+    if (message.issuedUnixMs !== 0) {
+      obj.issuedUnixMs = Math.round(message.issuedUnixMs);
+    }
+    if (message.predictedBreachUnixMs !== 0) {
+      obj.predictedBreachUnixMs = Math.round(message.predictedBreachUnixMs);
+    }
+    if (message.level !== 0) {
+      obj.level = floatToJson(message.level);
+    }
+    if (message.forecast !== 0) {
+      obj.forecast = floatToJson(message.forecast);
+    }
+    if (message.threshold !== 0) {
+      obj.threshold = floatToJson(message.threshold);
+    }
+    if (message.predictedCustomersAffectedPerMin !== 0) {
+      obj.predictedCustomersAffectedPerMin = floatToJson(message.predictedCustomersAffectedPerMin);
+    }
+    if (message.outcome !== 0) {
+      obj.outcome = predictionOutcomeToJSON(message.outcome);
+    }
+    if (message.actualBreachUnixMs !== 0) {
+      obj.actualBreachUnixMs = Math.round(message.actualBreachUnixMs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Prediction>): Prediction {
+    return Prediction.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Prediction>): Prediction {
+    const message = createBasePrediction();
+    message.id = object.id ?? "";
+    message.tenant = object.tenant ?? "";
+    message.target = object.target ?? "";
+    message.targetKind = object.targetKind ?? "";
+    message.issuedUnixMs = object.issuedUnixMs ?? 0;
+    message.predictedBreachUnixMs = object.predictedBreachUnixMs ?? 0;
+    message.level = object.level ?? 0;
+    message.forecast = object.forecast ?? 0;
+    message.threshold = object.threshold ?? 0;
+    message.predictedCustomersAffectedPerMin = object.predictedCustomersAffectedPerMin ?? 0;
+    message.outcome = object.outcome ?? 0;
+    message.actualBreachUnixMs = object.actualBreachUnixMs ?? 0;
     return message;
   },
 };
