@@ -238,7 +238,11 @@ export function applyMetric(s: u32, ts: f64, metric: u8, value: f64): void {
     return;
   }
   store<f64>(p + S_ANOMALY, max(0.0, max(errZ(p), latZ(p))));
+  const was = load<u8>(p + S_HEALTH);
   reevaluate(s, ts);
+  // While unhealthy, its error rate moves the journeys' estimated impact
+  // (refreshJourney only emits material changes).
+  if (was >= H_DEGRADED && load<u8>(p + S_HEALTH) == was) servicesHealthChanged(s, ts);
 }
 
 /** applyAlert tracks firing alerts per fingerprint; repeats are folded. */

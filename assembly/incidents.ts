@@ -214,8 +214,13 @@ function addFound(n: u32): void {
  * to its callers along hard edges, so two directions count:
  *  - downstream (what s calls, transitively): an unhealthy member there may
  *    be what s suffers from;
- *  - upstream (what calls s): a member there that turned unhealthy no more
- *    than P_PROPAGATION_MS before s may be a symptom of s, detected first.
+ *  - upstream (what calls s): a member there may be a symptom of s,
+ *    detected first, if it turned unhealthy no more than P_PROPAGATION_MS
+ *    before s, or if nothing else explains it (none of its own hard
+ *    dependencies is unhealthy): a slow degradation shows in a sensitive
+ *    caller long before its own thresholds trip.
+ * An incident qualifies while it still has unhealthy members, or within
+ * P_CORRELATION_WINDOW_MS of its last change once they all recovered.
  * The search walks only through services that are not known to be healthy
  * (an uninstrumented hop may carry the failure; a healthy one does not), up
  * to P_MAX_HOPS. Soft edges are skipped: callers survive a soft dependency.
@@ -241,8 +246,11 @@ function findNeighbourIncidents(s: u32, ts: f64): void {
       if (cur != s) {
         const n = load<u32>(cp + S_INCIDENT);
         if (n != 0 && load<u8>(cp + S_HEALTH) >= H_DEGRADED) {
-          const timely = dir == 0 || ts - load<f64>(cp + S_ONSET) <= propagation;
-          if (timely && incidentLive(n) && ts - load<f64>(inc(n) + I_ACTIVITY) <= window) addFound(n);
+          const timely = dir == 0 || ts - load<f64>(cp + S_ONSET) <= propagation || !hasUnhealthyDep(cur, s);
+          if (timely && incidentLive(n)) {
+            const ip = inc(n);
+            if (load<u32>(ip + I_UNHEALTHY) > 0 || ts - load<f64>(ip + I_ACTIVITY) <= window) addFound(n);
+          }
         }
         // Only a service that is not known healthy carries the failure on.
         if (load<u8>(cp + S_HEALTH) == H_OK) continue;
@@ -261,6 +269,16 @@ function findNeighbourIncidents(s: u32, ts: f64): void {
       }
     }
   }
+}
+
+// Does service id have an unhealthy hard dependency other than `except`?
+function hasUnhealthyDep(id: u32, except: u32): bool {
+  for (let q = depStart(id); q < depEnd(id); q++) {
+    const d = depAt(q);
+    if (d & SOFT_BIT || d == except) continue;
+    if (load<u8>(svc(d) + S_HEALTH) >= H_DEGRADED) return true;
+  }
+  return false;
 }
 
 /** merge folds incident `from` into `into`: members, counters, activity. */
@@ -635,7 +653,7 @@ export function emitExperience(n: u32, j: u32, ts: f64, bits: u8, absorbed: u32)
  * as suspects: anomaly (even below the unhealthy threshold), degraded
  * health, and a change shortly before.
  */
-export function openExperienceIncident(j: u32, ts: f64): u32 {
+export function openExperienceIncident(j: u32, ts: f64, bits: u8): u32 {
   const n = newIncident(ts, <u8>IK_EXPERIENCE);
   const o = emit(ts, O_OPENED, n, j);
   setA(o, IK_EXPERIENCE);
@@ -693,7 +711,7 @@ export function openExperienceIncident(j: u32, ts: f64): u32 {
     setD(c, reasons);
     setVersion(c, bump(n));
   }
-  emitExperience(n, j, ts, 0, 0);
+  emitExperience(n, j, ts, bits, 0);
   updateSeverity(n, ts);
   return n;
 }

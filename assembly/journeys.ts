@@ -40,6 +40,7 @@ import { emitOutcome, emitPrediction, holt, nextPredictionId, timeToBreach } fro
 import {
   journeyTopology,
   jsAt,
+  jsDirectEnd,
   jsEnd,
   jsStart,
   releaseStaging,
@@ -225,7 +226,9 @@ export function refreshJourney(j: u32, ts: f64): void {
     measured = 1;
   } else {
     let ok: f64 = 1.0;
-    for (let k = jsStart(j); k < jsEnd(j); k++) ok *= 1.0 - excess(jsAt(k));
+    // Only the services the steps call: their error rates already carry
+    // what their own dependencies do to them.
+    for (let k = jsStart(j); k < jsDirectEnd(j); k++) ok *= 1.0 - excess(jsAt(k));
     success = ok;
     affected = cpm * (1.0 - ok);
     burnShort = (1.0 - ok) / budget;
@@ -438,7 +441,7 @@ function setDrop(j: u32, p: usize, bit: u8, on: bool, ts: f64): void {
     if (n != 0) {
       emitExperience(n, j, ts, now, 0);
     } else {
-      store<u32>(p + J_EXP_INCIDENT, openExperienceIncident(j, ts));
+      store<u32>(p + J_EXP_INCIDENT, openExperienceIncident(j, ts, now));
     }
   } else if (now == 0) {
     const e = load<u32>(p + J_EXP_INCIDENT);

@@ -30,7 +30,7 @@ export function resetParams(): void {
   setParamValue(L.P_DOWN_ERR, 0.5);
   setParamValue(L.P_MAX_HOPS, 3);
   setParamValue(L.P_PROPAGATION_MS, 2 * 60_000);
-  setParamValue(L.P_BASE_ALPHA, 0.02);
+  setParamValue(L.P_BASE_ALPHA, 0.005);
   setParamValue(L.P_Z_UNHEALTHY, 6);
   setParamValue(L.P_WARMUP, 10);
   setParamValue(L.P_REOPEN_MS, 30 * 60_000);

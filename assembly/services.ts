@@ -82,6 +82,7 @@ let rdeps: usize = 0;
 let edges: u32 = 0;
 let jOff: usize = 0; // u32[topoJ + 1]: journey -> services
 let jSvc: usize = 0;
+let jDirect: usize = 0; // u32[topoJ]: how many of a journey's services its steps name
 let jEdges: u32 = 0;
 let sjOff: usize = 0; // u32[topoN + 1]: service -> journeys
 let sjJ: usize = 0;
@@ -94,9 +95,11 @@ let stJ: u32 = 0;
 let stJE: u32 = 0;
 
 // Staging layout: depOff u32[n+1], deps u32[e], jOff u32[j+1], jSvc u32[je],
-// (8-aligned) sloErr f64[n], sloLat f64[n], cpm f64[j], sloTarget f64[j].
+// jDirect u32[j], (8-aligned) sloErr f64[n], sloLat f64[n], cpm f64[j],
+// sloTarget f64[j]. A journey's services list first the ones its steps name
+// (jDirect of them), then the hard dependencies they need in turn.
 function intsBytes(n: u32, e: u32, j: u32, je: u32): usize {
-  return (<usize>(n + 1 + e + j + 1 + je) * 4 + 7) & ~(<usize>7);
+  return (<usize>(n + 1 + e + j + 1 + je + j) * 4 + 7) & ~(<usize>7);
 }
 
 /** topologyBegin reserves the staging area the host fills before topologyCommit. */
@@ -158,6 +161,7 @@ export function topologyCommit(): void {
   freeBlock(rdeps, <usize>max<u32>(edges, 1) * 4);
   freeBlock(jOff, <usize>(topoJ + 1) * 4);
   freeBlock(jSvc, <usize>max<u32>(jEdges, 1) * 4);
+  freeBlock(jDirect, <usize>max<u32>(topoJ, 1) * 4);
   freeBlock(sjOff, <usize>(topoN + 1) * 4);
   freeBlock(sjJ, <usize>max<u32>(jEdges, 1) * 4);
   const ints = staging;
@@ -165,6 +169,7 @@ export function topologyCommit(): void {
   deps = copyOut(ints + <usize>(n + 1) * 4, e);
   jOff = copyOut(ints + <usize>(n + 1 + e) * 4, j + 1);
   jSvc = copyOut(ints + <usize>(n + 1 + e + j + 1) * 4, je);
+  jDirect = copyOut(ints + <usize>(n + 1 + e + j + 1 + je) * 4, j);
   rdepOff = allocBlock(<usize>(n + 1) * 4);
   rdeps = allocBlock(<usize>max<u32>(e, 1) * 4);
   reverse(depOff, deps, n, n, e, rdepOff, rdeps, true);
@@ -251,7 +256,14 @@ export function jsAt(k: u32): u32 {
   return load<u32>(jSvc + <usize>k * 4);
 }
 
-/** Service -> journeys. */
+/** jsDirectEnd bounds the services journey j's steps name themselves. */
+// @ts-ignore: decorator
+@inline
+export function jsDirectEnd(jid: u32): u32 {
+  return jid < topoJ ? load<u32>(jOff + <usize>jid * 4) + load<u32>(jDirect + <usize>jid * 4) : 0;
+}
+
+/** Service -> journeys (a service belongs to a journey it is needed by, directly or not). */
 // @ts-ignore: decorator
 @inline
 export function sjStart(id: u32): u32 {

@@ -46,6 +46,10 @@ import {
 import { WasmCore } from "./wasm-core.js";
 
 const SOFT_BIT = 0x80000000;
+/** How many hops of hard dependencies below its steps a journey is said to need. */
+export const JOURNEY_DEPTH = 4;
+/** Most services one journey is said to need (bounds per-change work). */
+export const JOURNEY_MAX_SERVICES = 512;
 /** How many recent changes are remembered for linking to root causes. */
 export const DEFAULT_CHANGE_MEMORY = 10_000;
 
@@ -257,6 +261,7 @@ export class TenantCore {
     const jByName = new Map(topology.journeys.map((j) => [j.name, j]));
     const jOffsets = new Uint32Array(jn + 1);
     const jServices: number[] = [];
+    const jDirect = new Uint32Array(jn);
     const cpm = new Float64Array(jn);
     const slo = new Float64Array(jn);
     this.stepIndex.clear();
@@ -275,6 +280,22 @@ export class TenantCore {
             }
           }
         });
+        jDirect[id] = seen.size;
+        // Then what those services need in turn (hard edges), breadth first.
+        let frontier = jServices.slice(jServices.length - seen.size);
+        for (let depth = 0; depth < JOURNEY_DEPTH && frontier.length > 0; depth++) {
+          const next: number[] = [];
+          for (const sid of frontier) {
+            for (let k = offsets[sid] as number; k < (offsets[sid + 1] as number); k++) {
+              const raw = edges[k] as number;
+              if (raw & SOFT_BIT || seen.has(raw) || seen.size >= JOURNEY_MAX_SERVICES) continue;
+              seen.add(raw);
+              jServices.push(raw);
+              next.push(raw);
+            }
+          }
+          frontier = next;
+        }
         cpm[id] = spec.customersPerMin;
         slo[id] = spec.sloTarget;
       }
@@ -287,6 +308,7 @@ export class TenantCore {
       sloLatencyMs: sloLat,
       journeyOffsets: jOffsets,
       journeyServices: Uint32Array.from(jServices),
+      journeyDirect: jDirect,
       customersPerMin: cpm,
       sloTarget: slo,
     });

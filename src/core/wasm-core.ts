@@ -72,6 +72,8 @@ export interface CoreTopology {
   sloLatencyMs: Float64Array;
   journeyOffsets: Uint32Array;
   journeyServices: Uint32Array;
+  /** How many of each journey's services (listed first) its steps name. */
+  journeyDirect: Uint32Array;
   customersPerMin: Float64Array;
   sloTarget: Float64Array;
 }
@@ -181,6 +183,8 @@ export class WasmCore {
     w += j + 1;
     this.u32.set(t.journeyServices, w);
     w += je;
+    this.u32.set(t.journeyDirect, w);
+    w += j;
     const f = (((w << 2) + 7) >>> 3) << 3;
     let d = f >>> 3;
     this.f64.set(t.sloErrorRate, d);

@@ -1,0 +1,297 @@
+// Behaviour of the WASM core on small hand-made streams: each test builds the
+// events one feature needs and checks the decisions that feature must make.
+import { describe, expect, it } from "vitest";
+import { type CoreOutput, TenantCore } from "../../src/core/tenant-core.js";
+import type { Event } from "../../src/gen/impactd/v1/event.js";
+import { DependencyKind, type Topology } from "../../src/gen/impactd/v1/topology.js";
+
+const T0 = Date.UTC(2026, 10, 1);
+const MIN = 60_000;
+
+type Svc = { name: string; deps?: string[]; sloErr?: number };
+type Jrn = { name: string; cpm: number; slo: number; steps: string[][] };
+
+function topology(services: Svc[], journeys: Jrn[] = []): Topology {
+  return {
+    services: services.map((s) => ({
+      name: s.name,
+      team: "",
+      tier: 0,
+      kinds: [],
+      slo: s.sloErr === undefined ? undefined : { errorRate: s.sloErr, latencyP99Ms: 0 },
+      dependsOn: (s.deps ?? []).map((d) => ({
+        service: d,
+        kind: DependencyKind.DEPENDENCY_KIND_HARD,
+        discovered: false,
+      })),
+    })),
+    journeys: journeys.map((j) => ({
+      name: j.name,
+      customersPerMin: j.cpm,
+      sloTarget: j.slo,
+      sloWindowDays: 30,
+      steps: j.steps.map((services, i) => ({ name: `step${i}`, services })),
+    })),
+    teams: [],
+  };
+}
+
+const ev = (ts: number, kind: Event["kind"]): Event => ({
+  tsUnixMs: ts,
+  source: "t",
+  tenant: "",
+  id: "",
+  kind,
+});
+const err = (ts: number, service: string, value: number) =>
+  ev(ts, { $case: "metric", value: { service, metric: 1, customName: "", value } });
+const health = (ts: number, service: string, status: number) =>
+  ev(ts, { $case: "healthCheck", value: { service, status, message: "" } });
+const signal = (ts: number, journey: string, step: string, outcome: number, count: number) =>
+  ev(ts, { $case: "journeySignal", value: { journey, step, outcome, count } });
+const feedback = (ts: number, journey: string, score: number) =>
+  ev(ts, { $case: "feedback", value: { journey, score, scale: 1, channel: "", text: "" } });
+const deploy = (ts: number, service: string, version: string) =>
+  ev(ts, { $case: "change", value: { service, kind: 1, version, description: "" } });
+
+// Deterministic noise in [-1, 1).
+function noise(i: number): number {
+  const x = Math.sin(i * 12.9898) * 43758.5453;
+  return (x - Math.floor(x)) * 2 - 1;
+}
+
+function run(topo: Topology, events: Event[]): CoreOutput[] {
+  const core = new TenantCore();
+  core.setTopology(topo);
+  events.sort((a, b) => a.tsUnixMs - b.tsUnixMs);
+  return [...core.process(events).outputs, ...core.flush()];
+}
+
+function of<T extends CoreOutput["type"]>(
+  out: CoreOutput[],
+  type: T,
+): Extract<CoreOutput, { type: T }>[] {
+  return out.filter((o) => o.type === type) as Extract<CoreOutput, { type: T }>[];
+}
+
+describe("service health from learned baselines", () => {
+  it("flags a service far above its own baseline even under its SLO, and not its noise", () => {
+    const topo = topology([{ name: "api", sloErr: 0.5 }]);
+    const events: Event[] = [];
+    for (let i = 0; i < 120; i++)
+      events.push(err(T0 + i * 10_000, "api", 0.001 + 0.0003 * noise(i)));
+    const quiet = run(topo, [...events]);
+    expect(of(quiet, "health").filter((h) => h.health >= 2)).toEqual([]);
+    // Now 4% errors: far below the 50% SLO, far above its 0.1% normal.
+    for (let i = 120; i < 140; i++) events.push(err(T0 + i * 10_000, "api", 0.04));
+    const out = run(topo, events);
+    const bad = of(out, "health").find((h) => h.health === 2);
+    expect(bad?.service).toBe("api");
+    expect(bad?.anomaly).toBeGreaterThan(6);
+    expect(of(out, "opened")).toHaveLength(1);
+  });
+
+  it("does not learn a failure as normal when watching starts mid-incident", () => {
+    const topo = topology([{ name: "api", sloErr: 0.05 }]);
+    const events: Event[] = [];
+    for (let i = 0; i < 60; i++) events.push(err(T0 + i * 10_000, "api", 0.3));
+    const out = run(topo, events);
+    const h = of(out, "health");
+    expect(h[0]?.health).toBe(2);
+    expect(h.filter((x) => x.health === 1)).toEqual([]); // never declared healthy
+  });
+});
+
+describe("journey impact", () => {
+  const topo = topology(
+    [{ name: "web", deps: ["pay"] }, { name: "pay", deps: ["db"] }, { name: "db" }],
+    [{ name: "checkout", cpm: 1000, slo: 0.99, steps: [["web"], ["pay"]] }],
+  );
+
+  it("measures customers affected from journey signals", () => {
+    const events: Event[] = [];
+    for (let m = 0; m < 40; m++) {
+      const t = T0 + m * MIN;
+      const failing = m >= 20;
+      events.push(signal(t, "checkout", "step0", 1, 1000));
+      events.push(signal(t + 1, "checkout", "step1", 4, failing ? 400 : 2));
+      events.push(signal(t + 2, "checkout", "step1", 2, failing ? 600 : 998));
+      for (let s = 0; s < 6; s++) {
+        const ts = t + s * 10_000;
+        events.push(
+          err(ts, "db", failing ? 0.9 : 0.001),
+          err(ts, "pay", failing ? 0.4 : 0.001),
+          err(ts, "web", 0.001),
+        );
+      }
+    }
+    const out = run(topo, events);
+    const impact = of(out, "impact").filter((o) => o.measured);
+    const peak = Math.max(...impact.map((o) => o.customersAffectedPerMin));
+    // 40% of ~1000 customers a minute fail, against ~0.2% normally.
+    expect(peak).toBeGreaterThan(350);
+    expect(peak).toBeLessThan(420);
+    expect(Math.min(...impact.map((o) => o.successRatio))).toBeLessThan(0.65);
+    const burst = impact.find((o) => o.customersAffectedPerMin > 300);
+    expect(burst?.burnRateShort).toBeGreaterThan(14.4);
+    const sev = of(out, "severity").map((s) => s.severity);
+    expect(sev).toContain(1); // critical
+  });
+
+  it("estimates impact from service health when no journey signals arrive", () => {
+    const events: Event[] = [];
+    for (let i = 0; i < 30; i++)
+      events.push(err(T0 + i * 10_000, "pay", 0.001), err(T0 + i * 10_000, "web", 0.001));
+    events.push(health(T0 + 300_000, "db", 3));
+    for (let i = 30; i < 40; i++)
+      events.push(err(T0 + i * 10_000 + 5, "pay", 0.5), err(T0 + i * 10_000 + 5, "web", 0.001));
+    const out = run(topo, events);
+    const impact = of(out, "impact");
+    expect(impact.length).toBeGreaterThan(0);
+    expect(impact.every((o) => !o.measured)).toBe(true);
+    // pay fails about half its requests above baseline: about half the customers.
+    const last = impact.at(-1);
+    expect(last?.customersAffectedPerMin).toBeGreaterThan(400);
+    expect(last?.customersAffectedPerMin).toBeLessThan(600);
+  });
+});
+
+describe("prediction", () => {
+  const topo = topology([{ name: "api", sloErr: 0.05 }]);
+
+  function ramp(until: number, slopePerMin: number, stopAt = Number.POSITIVE_INFINITY): Event[] {
+    const events: Event[] = [];
+    for (let i = 0; i * 10_000 < until; i++) {
+      const t = i * 10_000;
+      const minutes = Math.max(0, Math.min(t, stopAt) - 30 * MIN) / MIN;
+      events.push(err(T0 + t, "api", 0.005 + 0.0005 * noise(i) + slopePerMin * minutes));
+    }
+    return events;
+  }
+
+  it("warns before a slow rise breaches the SLO and scores the warning a hit", () => {
+    // From minute 30 the error rate climbs 0.2 points a minute: it crosses 5% near minute 52.
+    const out = run(topo, ramp(70 * MIN, 0.002));
+    const p = of(out, "prediction")[0];
+    expect(p?.target).toBe("api");
+    const outcome = of(out, "prediction_outcome").find((o) => o.id === p?.id);
+    expect(outcome?.hit).toBe(true);
+    const lead = (outcome?.breachAt ?? 0) - (p?.ts ?? 0);
+    expect(lead).toBeGreaterThan(5 * MIN);
+    expect(p?.breachAt).toBeGreaterThan(p?.ts ?? 0);
+  });
+
+  it("stays silent on noise and scores a rise that stops short as a false alarm", () => {
+    expect(of(run(topo, ramp(90 * MIN, 0)), "prediction")).toEqual([]);
+    // Climbs for 12 minutes, then stays at about 2.9%: under the 5% SLO.
+    const out = run(topo, ramp(150 * MIN, 0.002, 42 * MIN));
+    const p = of(out, "prediction");
+    expect(p.length).toBeGreaterThan(0);
+    const outcomes = of(out, "prediction_outcome");
+    expect(outcomes.every((o) => !o.hit)).toBe(true);
+    expect(outcomes.length).toBe(p.length);
+  });
+});
+
+describe("experience data", () => {
+  const topo = topology(
+    [{ name: "web", deps: ["cart"] }, { name: "cart" }, { name: "search" }],
+    [{ name: "buy", cpm: 100, slo: 0.99, steps: [["web", "cart"]] }],
+  );
+
+  function scores(from: number, to: number, level: (m: number) => number): Event[] {
+    const events: Event[] = [];
+    for (let i = from; i < to; i++)
+      events.push(feedback(T0 + i * 20_000, "buy", Math.round(level(i) + noise(i))));
+    return events;
+  }
+
+  it("opens an experience incident naming the changed service when no backend failure explains a drop", () => {
+    const events = scores(0, 200, (i) => (i < 100 ? 9 : 4));
+    for (let i = 0; i < 200; i++)
+      events.push(err(T0 + i * 20_000, "web", 0.001), err(T0 + i * 20_000, "cart", 0.001));
+    events.push(deploy(T0 + 99 * 20_000, "cart", "v2"));
+    const out = run(topo, events);
+    const opened = of(out, "opened");
+    expect(opened).toHaveLength(1);
+    expect(opened[0]?.kind).toBe(1);
+    expect(opened[0]?.journey).toBe("buy");
+    const top = of(out, "root_cause").find((r) => r.rank === 1);
+    expect(top?.service).toBe("cart");
+    expect(top?.change?.version).toBe("v2");
+    expect(of(out, "experience")[0]?.feedbackBaseline).toBeGreaterThan(0.8);
+  });
+
+  it("attaches a drop to the incident already hurting the journey", () => {
+    const events = scores(0, 200, (i) => (i < 100 ? 9 : 4));
+    for (let i = 0; i < 200; i++) events.push(err(T0 + i * 20_000, "cart", i < 95 ? 0.001 : 0.6));
+    const out = run(topo, events);
+    const opened = of(out, "opened");
+    expect(opened.map((o) => o.kind)).toEqual([0]);
+    const exp = of(out, "experience");
+    expect(exp.length).toBeGreaterThan(0);
+    expect(exp[0]?.incident).toBe(opened[0]?.incident);
+  });
+});
+
+describe("lifecycle", () => {
+  const topo = topology([{ name: "api" }]);
+
+  it("goes open, mitigated, resolved after the quiet period, and reopens instead of duplicating", () => {
+    const events: Event[] = [
+      health(T0, "api", 1),
+      health(T0 + MIN, "api", 3), // down
+      health(T0 + 2 * MIN, "api", 1), // recovered: 2 min of clean evidence, then mitigated
+      health(T0 + 20 * MIN, "api", 3), // fails again within 30 minutes of resolving
+      health(T0 + 21 * MIN, "api", 1),
+      health(T0 + 90 * MIN, "api", 1),
+    ];
+    const out = run(topo, events);
+    expect(of(out, "opened")).toHaveLength(1);
+    const statuses = of(out, "status").map((s) => [s.status, s.reopened, (s.ts - T0) / MIN]);
+    expect(statuses).toEqual([
+      [3, false, 4], // mitigated at recovery (+2 min recovery hysteresis)
+      [1, true, 20], // reopened
+      [3, false, 23],
+    ]);
+    const resolved = of(out, "resolved").map((r) => (r.ts - T0) / MIN);
+    expect(resolved).toEqual([9, 28]); // 5-minute quiet period after mitigation
+  });
+});
+
+describe("late events", () => {
+  it("counts events beyond the lateness bound and does not apply them", () => {
+    const core = new TenantCore();
+    core.setTopology(topology([{ name: "api" }]));
+    core.process([health(T0 + 10 * MIN, "api", 1)]);
+    const { outputs } = core.process([
+      health(T0, "api", 3),
+      health(T0 + 10 * MIN - 1_000, "api", 1),
+    ]);
+    expect(outputs.filter((o) => o.type === "late")).toHaveLength(1);
+    expect(core.core.stats().late).toBe(1);
+    expect(outputs.filter((o) => o.type === "opened")).toEqual([]);
+  });
+});
+
+describe("memory", () => {
+  it("holds 100,000 services and 10,000 journeys well within 1 GiB", () => {
+    const services: Svc[] = [];
+    for (let i = 0; i < 100_000; i++)
+      services.push({ name: `s${i}`, deps: i + 1 < 100_000 ? [`s${i + 1}`] : [] });
+    const journeys: Jrn[] = [];
+    for (let j = 0; j < 10_000; j++)
+      journeys.push({
+        name: `j${j}`,
+        cpm: 10,
+        slo: 0.99,
+        steps: [[`s${j * 10}`], [`s${j * 10 + 5}`]],
+      });
+    const core = new TenantCore();
+    core.setTopology(topology(services, journeys));
+    const events: Event[] = [];
+    for (let i = 0; i < 100_000; i++) events.push(err(T0 + i, `s${i}`, 0.001));
+    core.process(events);
+    expect(core.core.stats().memoryBytes).toBeLessThan(1024 ** 3);
+  });
+});
