@@ -47,10 +47,15 @@ import {
   R_NO_UNHEALTHY_DEPS,
   R_RECENT_CHANGE,
   R_SUSPECT,
+  PG_ROUTED,
+  PG_SEVERITY,
+  PG_TIMEOUT,
   SEV_I_CRITICAL,
   SEV_I_HIGH,
   SEV_I_LOW,
   SEV_I_MEDIUM,
+  SKILL_DEPLOY,
+  SKILL_EXPERIENCE,
   ST_ACKNOWLEDGED,
   ST_MERGED,
   ST_MITIGATED,
@@ -84,6 +89,14 @@ import {
   sjStart,
   svc,
 } from "./services";
+import {
+  chooseTeam,
+  emitPage,
+  emitRouted,
+  pageThreshold,
+  serviceKinds,
+  tierCount,
+} from "./routing";
 import { schedule, T_RESOLVE } from "./timers";
 
 // Incident record fields.
@@ -103,6 +116,10 @@ const I_VERSION: usize = 44; // u32
 const I_TOP: usize = 48; // u32[3] current top candidates (service id + 1)
 const I_TOPN: usize = 60; // u32 candidates in the current ranking
 const I_RESOLVED_TS: usize = 64; // f64
+const I_TEAM: usize = 72; // u32 routed team id + 1, 0 = none
+const I_TIER: usize = 76; // u32 escalation tier last paged
+const I_ESC_DUE: usize = 80; // f64 when the next tier is paged, 0 = not escalating
+const I_ROUTED: usize = 88; // u8 1 once a routing decision was emitted
 
 let incBase: usize = 0;
 let incCap: u32 = 0;
@@ -302,6 +319,7 @@ function merge(from: u32, into: u32, ts: f64): void {
   store<f64>(ip + I_ACTIVITY, ts);
   store<f64>(ip + I_RESOLVE_DUE, 0);
   store<u8>(fp + I_STATUS, ST_MERGED);
+  store<f64>(fp + I_ESC_DUE, 0);
   store<u32>(fp + I_HEAD, 0);
   store<f64>(fp + I_RESOLVE_DUE, 0);
   openIncidents--;
@@ -537,6 +555,7 @@ function close(n: u32, ts: f64, actor: u32): void {
   const ip = inc(n);
   store<u8>(ip + I_STATUS, ST_RESOLVED);
   store<f64>(ip + I_RESOLVE_DUE, 0);
+  store<f64>(ip + I_ESC_DUE, 0);
   store<f64>(ip + I_RESOLVED_TS, ts);
   openIncidents--;
   let m = load<u32>(ip + I_HEAD);
@@ -565,6 +584,7 @@ export function applyAction(n: u32, ts: f64, code: u8, actor: u32): void {
   if (code == 1) {
     if (load<u8>(ip + I_ACKED) != 0) return;
     store<u8>(ip + I_ACKED, 1);
+    store<f64>(ip + I_ESC_DUE, 0); // acknowledged: no further tiers
     if (load<u8>(ip + I_STATUS) == ST_OPEN) setStatus(n, ST_ACKNOWLEDGED, ts, actor + 1, 0);
   } else if (code == 2) {
     close(n, ts, actor + 1);
@@ -618,6 +638,7 @@ function updateSeverity(n: u32, ts: f64): void {
     }
     m = load<u32>(mp + S_NEXT);
   }
+  maybeSkipTier(n, total, ts);
   let sev = SEV_I_LOW;
   if (total >= param(P_SEV_CRITICAL_CPM)) sev = SEV_I_CRITICAL;
   else if (total >= param(P_SEV_HIGH_CPM) || burn >= 14.4) sev = SEV_I_HIGH;
@@ -712,6 +733,7 @@ export function openExperienceIncident(j: u32, ts: f64, bits: u8): u32 {
     setVersion(c, bump(n));
   }
   emitExperience(n, j, ts, bits, 0);
+  route(n, ts, count > 0 ? s1 : 0xffffffff, 0);
   updateSeverity(n, ts);
   return n;
 }
@@ -866,4 +888,53 @@ function rank(n: u32, ts: f64): void {
     setD(o, load<u32>(cp + 12));
     setVersion(o, bump(n));
   }
+  const lead = cand;
+  route(n, ts, load<u32>(lead + 8), (load<u32>(lead + 12) & R_RECENT_CHANGE) != 0 ? SKILL_DEPLOY : 0);
+}
+
+// ---- Routing and escalation (policy data in routing.ts) ----
+
+/**
+ * route sends incident n to the team for its top candidate `top` (a service
+ * id, 0xffffffff when there is none) with extra failure bits `extra`, and
+ * pages the first tier when the team changes.
+ */
+function route(n: u32, ts: f64, top: u32, extra: u32): void {
+  const ip = inc(n);
+  let bits = extra;
+  if (top != 0xffffffff) bits |= serviceKinds(top);
+  if (load<u8>(ip + I_KIND) == <u8>IK_EXPERIENCE) bits |= SKILL_EXPERIENCE;
+  const choice = chooseTeam(top, bits);
+  const teamPlus1 = choice & 0xffffff;
+  const previous = load<u32>(ip + I_TEAM);
+  if (load<u8>(ip + I_ROUTED) != 0 && teamPlus1 == previous) return;
+  store<u8>(ip + I_ROUTED, 1);
+  store<u32>(ip + I_TEAM, teamPlus1);
+  emitRouted(ts, n, teamPlus1, choice >>> 24, previous, bits, bump(n));
+  store<f64>(ip + I_ESC_DUE, 0);
+  if (teamPlus1 == 0) return;
+  store<u32>(ip + I_TIER, 0);
+  const due = emitPage(ts, n, teamPlus1, 0, PG_ROUTED, bump(n));
+  if (load<u8>(ip + I_ACKED) == 0) store<f64>(ip + I_ESC_DUE, due);
+}
+
+/** escalateTimer pages the next tier if incident n is still unacknowledged. */
+export function escalateTimer(n: u32, due: f64): void {
+  if (!incidentLive(n)) return;
+  const ip = inc(n);
+  if (load<f64>(ip + I_ESC_DUE) != due || load<u8>(ip + I_ACKED) != 0) return;
+  const tier = load<u32>(ip + I_TIER) + 1;
+  store<u32>(ip + I_TIER, tier);
+  store<f64>(ip + I_ESC_DUE, emitPage(due, n, load<u32>(ip + I_TEAM), tier, PG_TIMEOUT, bump(n)));
+}
+
+// An incident costing more customers a minute than the team's threshold
+// pages tier 2 at once instead of waiting for tier 1's delay.
+function maybeSkipTier(n: u32, customers: f64, ts: f64): void {
+  const ip = inc(n);
+  const teamPlus1 = load<u32>(ip + I_TEAM);
+  if (teamPlus1 == 0 || load<u8>(ip + I_ACKED) != 0 || load<u32>(ip + I_TIER) != 0) return;
+  if (tierCount(teamPlus1) < 2 || customers < pageThreshold(teamPlus1)) return;
+  store<u32>(ip + I_TIER, 1);
+  store<f64>(ip + I_ESC_DUE, emitPage(ts, n, teamPlus1, 1, PG_SEVERITY, bump(n)));
 }

@@ -3,6 +3,7 @@
 import { incidentCount, openIncidents } from "./incidents";
 import { journeysFromTopology } from "./journeys";
 import { predictionCount } from "./predict";
+import { setServiceRouting, teamRecordBytes, teamsStage as stageTeams } from "./routing";
 import * as L from "./layout";
 import { outBase, outCount, resetOutput } from "./output";
 import { resetParams, setParamValue } from "./params";
@@ -69,6 +70,21 @@ export function topologyStage(n: u32, e: u32, j: u32, je: u32): usize {
 export function topologyApply(): void {
   topologyCommit();
   journeysFromTopology();
+}
+
+/** teamsStage reserves `n` team records (layout in routing.ts) and returns their address. */
+export function teamsStage(n: u32): usize {
+  return stageTeams(n);
+}
+
+/** teamBytes is the size of one team record. */
+export function teamBytes(): u32 {
+  return teamRecordBytes();
+}
+
+/** serviceRouting sets service s's owner (team id + 1, 0 = none) and failure-kind bits. */
+export function serviceRouting(s: u32, owner: u32, kinds: u32): void {
+  setServiceRouting(s, owner, kinds);
 }
 
 /** reserveServices makes room for service ids below n. */

@@ -136,6 +136,29 @@ export const O_PREDICTION_OUTCOME: u32 = 13;
 // v3 = its baseline, a = 1 feedback drop, 2 abandonment rise, 3 both.
 export const O_EXPERIENCE: u32 = 14;
 
+// Incident routed to a team; a = team id + 1 (0 = nobody), b = reason
+// (RT_*), c = previous team id + 1, d = failure-kind bits that were matched.
+export const O_ROUTED: u32 = 15;
+// A tier of the routed team's escalation policy is paged; a = team id + 1,
+// b = tier index (0 = first), c = cause (PG_*).
+export const O_PAGE: u32 = 16;
+
+// Routing reasons.
+export const RT_NONE: u32 = 0; // no team could take it
+export const RT_OWNER: u32 = 1; // owns the top root-cause candidate
+export const RT_SKILL: u32 = 2; // nobody owns it; this team has the matching skill
+export const RT_FALLBACK: u32 = 3; // nobody owns it or has the skill: the fallback team
+export const RT_SKILL_MATCH: u32 = 8; // flag: the owner also has a matching skill
+
+// Page causes.
+export const PG_ROUTED: u32 = 1; // first tier, paged when routed
+export const PG_TIMEOUT: u32 = 2; // the tier before did not acknowledge in time
+export const PG_SEVERITY: u32 = 3; // impact crossed the team's threshold: tier 2 at once
+
+// Reserved skill bits; other skills and service kinds get bits 2..31.
+export const SKILL_DEPLOY: u32 = 1; // "deploy": a change shortly before onset
+export const SKILL_EXPERIENCE: u32 = 2; // "experience": experience-only incidents
+
 // Root-cause reason bits.
 export const R_NO_UNHEALTHY_DEPS: u32 = 1; // its own dependencies are healthy
 export const R_EARLIEST: u32 = 2; // first to turn unhealthy
@@ -170,4 +193,5 @@ export const P_SEV_HIGH_CPM: i32 = 20;
 export const P_FEEDBACK_DROP: i32 = 21;
 export const P_ABANDON_RISE: i32 = 22;
 export const P_DEGRADED_FAIL: i32 = 23;
+export const P_PAGE_TIER2_CPM: i32 = 24;
 export const P_COUNT: i32 = 32;

@@ -43,4 +43,5 @@ export function resetParams(): void {
   setParamValue(L.P_FEEDBACK_DROP, 0.15);
   setParamValue(L.P_ABANDON_RISE, 0.05);
   setParamValue(L.P_DEGRADED_FAIL, 0.05);
+  setParamValue(L.P_PAGE_TIER2_CPM, 500);
 }

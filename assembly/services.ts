@@ -43,6 +43,8 @@ export const S_PRED_ISSUED: usize = 184; // f64 when the active prediction was i
 export const S_PRED_DEADLINE: usize = 192; // f64 when it counts as a false alarm
 export const S_PRED_STREAK: usize = 200; // u32 consecutive forecasts of a breach
 export const S_JOURNEY_MARK: usize = 204; // u32 scratch stamp for journey scans
+export const S_OWNER: usize = 208; // u32 owning team id + 1, 0 = none
+export const S_KINDS: usize = 212; // u32 failure-kind bits (database, network, ...)
 
 export let svcBase: usize = 0;
 export let svcCap: u32 = 0;

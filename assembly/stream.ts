@@ -6,7 +6,7 @@
 // reported as late and not applied.
 import { blockCapacity, growBlock } from "./arena";
 import { applyAlert, applyChange, applyHealthCheck, applyMetric, recoverTimer } from "./health";
-import { applyAction, resolveTimer } from "./incidents";
+import { applyAction, escalateTimer, resolveTimer } from "./incidents";
 import { applyFeedback, applyJourneySignal, journeyPredictionDeadline } from "./journeys";
 import { servicePredictionDeadline } from "./predict";
 import {
@@ -34,6 +34,7 @@ import { param } from "./params";
 import {
   nextDue,
   pop,
+  T_ESCALATE,
   T_JPRED_DEADLINE,
   T_PRED_DEADLINE,
   T_RECOVER,
@@ -160,6 +161,7 @@ function fireTimersUpTo(limit: f64, inclusive: bool): void {
     else if (type == T_RESOLVE) resolveTimer(target, due);
     else if (type == T_PRED_DEADLINE) servicePredictionDeadline(target, due);
     else if (type == T_JPRED_DEADLINE) journeyPredictionDeadline(target, due);
+    else if (type == T_ESCALATE) escalateTimer(target, due);
   }
 }
 

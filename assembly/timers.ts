@@ -14,6 +14,7 @@ export const T_RECOVER: u32 = 1; // service recovery check
 export const T_RESOLVE: u32 = 2; // incident resolution check
 export const T_PRED_DEADLINE: u32 = 3; // service prediction deadline
 export const T_JPRED_DEADLINE: u32 = 4; // journey prediction deadline
+export const T_ESCALATE: u32 = 5; // escalation to the next tier
 
 // @ts-ignore: decorator
 @inline

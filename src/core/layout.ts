@@ -138,6 +138,29 @@ export const O_PREDICTION_OUTCOME = 13;
 // v3 = its baseline, a = 1 feedback drop, 2 abandonment rise, 3 both.
 export const O_EXPERIENCE = 14;
 
+// Incident routed to a team; a = team id + 1 (0 = nobody), b = reason
+// (RT_*), c = previous team id + 1, d = failure-kind bits that were matched.
+export const O_ROUTED = 15;
+// A tier of the routed team's escalation policy is paged; a = team id + 1,
+// b = tier index (0 = first), c = cause (PG_*).
+export const O_PAGE = 16;
+
+// Routing reasons.
+export const RT_NONE = 0; // no team could take it
+export const RT_OWNER = 1; // owns the top root-cause candidate
+export const RT_SKILL = 2; // nobody owns it; this team has the matching skill
+export const RT_FALLBACK = 3; // nobody owns it or has the skill: the fallback team
+export const RT_SKILL_MATCH = 8; // flag: the owner also has a matching skill
+
+// Page causes.
+export const PG_ROUTED = 1; // first tier, paged when routed
+export const PG_TIMEOUT = 2; // the tier before did not acknowledge in time
+export const PG_SEVERITY = 3; // impact crossed the team's threshold: tier 2 at once
+
+// Reserved skill bits; other skills and service kinds get bits 2..31.
+export const SKILL_DEPLOY = 1; // "deploy": a change shortly before onset
+export const SKILL_EXPERIENCE = 2; // "experience": experience-only incidents
+
 // Root-cause reason bits.
 export const R_NO_UNHEALTHY_DEPS = 1; // its own dependencies are healthy
 export const R_EARLIEST = 2; // first to turn unhealthy
@@ -172,6 +195,7 @@ export const P_SEV_HIGH_CPM = 20;
 export const P_FEEDBACK_DROP = 21;
 export const P_ABANDON_RISE = 22;
 export const P_DEGRADED_FAIL = 23;
+export const P_PAGE_TIER2_CPM = 24;
 export const P_COUNT = 32;
 
 /** Counters readable with stat(). */

@@ -21,10 +21,12 @@ import {
   O_MEMBER,
   O_MERGED,
   O_OPENED,
+  O_PAGE,
   O_PREDICTION,
   O_PREDICTION_OUTCOME,
   O_RESOLVED,
   O_ROOT_CAUSE,
+  O_ROUTED,
   O_SEVERITY,
   O_STATS,
   O_STATUS,
@@ -179,6 +181,26 @@ export type CoreOutput =
       issuedAt: number;
     }
   | {
+      type: "routed";
+      ts: number;
+      incident: number;
+      version: number;
+      team: string;
+      /** RT_* reason, with RT_SKILL_MATCH as a flag. */
+      reason: number;
+      previous: string;
+      failureKinds: string[];
+    }
+  | {
+      type: "page";
+      ts: number;
+      incident: number;
+      version: number;
+      team: string;
+      tier: number;
+      cause: number;
+    }
+  | {
       type: "experience";
       ts: number;
       incident: number;
@@ -208,6 +230,16 @@ export class TenantCore {
   private readonly customMetrics = new Interner();
   private readonly devices = new Interner();
   private readonly actors = new Interner();
+  private readonly teams = new Interner();
+  /** Skill and service-kind names share one bit space; see SKILL_* in layout.ts. */
+  private readonly skills = TenantCore.skillInterner();
+
+  private static skillInterner(): Interner {
+    const i = new Interner();
+    i.id("deploy"); // bit 0 = SKILL_DEPLOY
+    i.id("experience"); // bit 1 = SKILL_EXPERIENCE
+    return i;
+  }
   private readonly changes = new Map<number, ChangeInfo>();
   private nextChange = 1;
   private attached = new Set<string>();
@@ -314,6 +346,52 @@ export class TenantCore {
     });
     this.attached = new Set(byName.keys());
     this.topologyJourneys = new Set(jByName.keys());
+    this.setRouting(topology);
+  }
+
+  // Teams keep their ids across topology changes (incidents refer to them);
+  // a team that left the topology keeps an empty record.
+  private setRouting(topology: Topology): void {
+    for (const t of topology.teams) this.teams.id(t.name);
+    const byName = new Map(topology.teams.map((t) => [t.name, t]));
+    const teams = this.teams.names().map((name) => {
+      const t = byName.get(name);
+      return {
+        skills: t === undefined ? 0 : this.skillBits(t.skills),
+        fallback: t?.fallback ?? false,
+        tierDelaysMs: (t?.escalation ?? []).map((x) => x.delayMinutes * 60_000),
+        pageTier2AboveCpm: t?.pageTier2AboveCpm ?? 0,
+      };
+    });
+    const owners = new Uint32Array(this.services.size);
+    const kinds = new Uint32Array(this.services.size);
+    for (const t of topology.teams) {
+      for (const s of t.services) {
+        const id = this.services.lookup(s);
+        if (id !== undefined) owners[id] = (this.teams.lookup(t.name) ?? -1) + 1;
+      }
+    }
+    for (const s of topology.services) {
+      const id = this.services.id(s.name);
+      if (s.team !== "") owners[id] = (this.teams.lookup(s.team) ?? -1) + 1;
+      kinds[id] = this.skillBits(s.kinds);
+    }
+    this.core.setRouting(teams, owners, kinds);
+  }
+
+  /** skillBits maps skill and kind names to the core's bits ("deploy", "experience" reserved). */
+  private skillBits(names: readonly string[]): number {
+    let bits = 0;
+    for (const n of names) {
+      const id = this.skills.id(n);
+      if (id < 32) bits |= 1 << id;
+    }
+    return bits >>> 0;
+  }
+
+  /** teamName maps the core's team id + 1 to the team's name ("" for none). */
+  teamName(teamPlus1: number): string {
+    return teamPlus1 === 0 ? "" : this.teams.name(teamPlus1 - 1);
   }
 
   private rememberChange(
@@ -480,6 +558,14 @@ export class TenantCore {
     return this.decode(this.core.flush());
   }
 
+  private skillNames(bits: number): string[] {
+    const names: string[] = [];
+    this.skills.names().forEach((n, i) => {
+      if (i < 32 && (bits >>> i) & 1) names.push(n);
+    });
+    return names;
+  }
+
   private actor(id: number): string {
     return id === 0 ? "" : this.actors.name(id - 1);
   }
@@ -639,6 +725,29 @@ export class TenantCore {
             hit: c.outU32(i, OUT_C) === 1,
             breachAt: c.outF64(i, OUT_V0),
             issuedAt: c.outF64(i, OUT_V1),
+          });
+          break;
+        case O_ROUTED:
+          out.push({
+            type: "routed",
+            ts,
+            incident,
+            version,
+            team: this.teamName(a),
+            reason: c.outU32(i, OUT_B),
+            previous: this.teamName(c.outU32(i, OUT_C)),
+            failureKinds: this.skillNames(c.outU32(i, OUT_D)),
+          });
+          break;
+        case O_PAGE:
+          out.push({
+            type: "page",
+            ts,
+            incident,
+            version,
+            team: this.teamName(a),
+            tier: c.outU32(i, OUT_B),
+            cause: c.outU32(i, OUT_C),
           });
           break;
         case O_EXPERIENCE:

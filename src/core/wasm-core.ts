@@ -30,6 +30,9 @@ interface CoreExports {
   topologyStage(n: number, e: number, j: number, je: number): number;
   topologyApply(): void;
   reserveServices(n: number): void;
+  teamsStage(n: number): number;
+  teamBytes(): number;
+  serviceRouting(s: number, owner: number, kinds: number): void;
   stat(which: number): number;
   layout(which: number): number;
 }
@@ -76,6 +79,14 @@ export interface CoreTopology {
   journeyDirect: Uint32Array;
   customersPerMin: Float64Array;
   sloTarget: Float64Array;
+}
+
+/** CoreTeam is one team as the core sees it (see setRouting). */
+export interface CoreTeam {
+  skills: number;
+  fallback: boolean;
+  tierDelaysMs: number[];
+  pageTier2AboveCpm: number;
 }
 
 /** CoreStats are the core's own counters. */
@@ -198,6 +209,29 @@ export class WasmCore {
       this.x.topologyApply();
       return 0;
     });
+  }
+
+  /**
+   * setRouting writes the teams (skills bits, fallback flag, tier delays in
+   * ms, tier-2 threshold) and every service's owner (team index + 1, 0 =
+   * none) and failure-kind bits.
+   */
+  setRouting(teams: readonly CoreTeam[], owners: Uint32Array, kinds: Uint32Array): void {
+    const base = this.call(() => this.x.teamsStage(teams.length));
+    const size = this.x.teamBytes();
+    teams.forEach((t, i) => {
+      const p = base + i * size;
+      this.u32[p >>> 2] = t.skills >>> 0;
+      this.u8[p + 4] = t.fallback ? 1 : 0;
+      this.u8[p + 5] = Math.min(t.tierDelaysMs.length, 8);
+      this.f64[(p + 8) >>> 3] = t.pageTier2AboveCpm;
+      t.tierDelaysMs.slice(0, 8).forEach((d, k) => {
+        this.f64[((p + 16) >>> 3) + k] = d;
+      });
+    });
+    for (let s = 0; s < owners.length; s++)
+      this.x.serviceRouting(s, owners[s] as number, (kinds[s] as number) >>> 0);
+    this.fresh();
   }
 
   /** input reserves room for n records; call before the set* writers. */

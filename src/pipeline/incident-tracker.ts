@@ -4,6 +4,8 @@
 import {
   H_DOWN,
   IK_EXPERIENCE,
+  PG_SEVERITY,
+  PG_TIMEOUT,
   R_ANOMALOUS,
   R_DOWN,
   R_EARLIEST,
@@ -11,6 +13,10 @@ import {
   R_NO_UNHEALTHY_DEPS,
   R_RECENT_CHANGE,
   R_SUSPECT,
+  RT_FALLBACK,
+  RT_OWNER,
+  RT_SKILL,
+  RT_SKILL_MATCH,
 } from "../core/layout.js";
 import type { ChangeInfo, CoreOutput } from "../core/tenant-core.js";
 import {
@@ -20,6 +26,7 @@ import {
   IncidentSeverity,
   IncidentStatus,
   type JourneyImpact,
+  type Page,
   type RootCauseCandidate,
 } from "../gen/impactd/v1/incident.js";
 
@@ -54,6 +61,10 @@ export interface IncidentState {
   experience: Map<string, ExperienceSignal>;
   alertCount: number;
   version: number;
+  team: string;
+  routingReason: string;
+  failureKinds: string[];
+  pages: Page[];
   /** What changed since the last snapshot ("opened", "member_added", ...). */
   changes: Set<string>;
 }
@@ -96,7 +107,16 @@ export class IncidentTracker {
   private readonly byId = new Map<string, IncidentState>();
   private readonly closedOrder: number[] = [];
 
-  constructor(readonly tenant: string) {}
+  constructor(
+    readonly tenant: string,
+    /** Who tier `tier` of `team` pages, and through which channel. */
+    private readonly tierOf: (team: string, tier: number) => { target: string; channel: string } = (
+      team,
+    ) => ({
+      target: team,
+      channel: "",
+    }),
+  ) {}
 
   /** apply folds outputs in and returns the incidents they touched. */
   apply(outputs: readonly CoreOutput[]): IncidentState[] {
@@ -133,6 +153,10 @@ export class IncidentTracker {
           experience: new Map(),
           alertCount: 0,
           version: 0,
+          team: "",
+          routingReason: "",
+          failureKinds: [],
+          pages: [],
           changes: new Set(["opened"]),
         };
         this.byNum.set(o.incident, st);
@@ -244,6 +268,44 @@ export class IncidentTracker {
           st.changes.add("reactivated");
         }
         break;
+      case "routed": {
+        const top = st.candidates[0]?.service ?? "";
+        const match =
+          o.reason & RT_SKILL_MATCH ? ` (skill match: ${o.failureKinds.join(", ")})` : "";
+        const base = o.reason & 7;
+        st.routingReason =
+          base === RT_OWNER
+            ? `owns ${top}${match}`
+            : base === RT_SKILL
+              ? `nobody owns ${top || "the suspects"}; has the skill for ${o.failureKinds.join(", ")}`
+              : base === RT_FALLBACK
+                ? `nobody owns ${top || "the suspects"} or has the skill: fallback team`
+                : "no team can take it: add an owner or a fallback team to the topology";
+        st.failureKinds = o.failureKinds;
+        if (st.team !== "" && st.team !== o.team) st.changes.add("rerouted");
+        else st.changes.add("routed");
+        st.team = o.team;
+        break;
+      }
+      case "page": {
+        const tier = this.tierOf(o.team, o.tier);
+        const cause =
+          o.cause === PG_TIMEOUT
+            ? "not acknowledged in time"
+            : o.cause === PG_SEVERITY
+              ? "customer impact"
+              : "routed";
+        st.pages.push({
+          team: o.team,
+          tier: o.tier,
+          target: tier.target,
+          channel: tier.channel,
+          cause,
+          atUnixMs: o.ts,
+        });
+        st.changes.add(o.tier === 0 ? "paged" : "escalated");
+        break;
+      }
       case "merged":
         st.status = IncidentStatus.INCIDENT_STATUS_MERGED;
         st.mergedInto = this.byNum.get(o.into)?.id ?? "";
@@ -334,7 +396,7 @@ export class IncidentTracker {
       journeys: journeys.map((j) => ({ ...j })),
       alertCount: st.alertCount,
       version: st.version,
-      team: "",
+      team: st.team,
       mergedInto: st.mergedInto,
       acknowledgedBy: st.acknowledgedBy,
       resolvedBy: st.resolvedBy,
@@ -342,6 +404,9 @@ export class IncidentTracker {
       experience: [...st.experience.values()].map((e) => ({ ...e })),
       reopened: st.reopened,
       peakCustomersAffectedPerMin: st.peakTotal,
+      routingReason: st.routingReason,
+      failureKinds: [...st.failureKinds],
+      pages: st.pages.map((p) => ({ ...p })),
     };
   }
 }

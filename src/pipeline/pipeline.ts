@@ -134,7 +134,7 @@ export class Pipeline {
     let t = this.tenants.get(name);
     if (t === undefined) {
       const topology = this.options.defaultTopology ?? emptyTopology();
-      const tracker = new IncidentTracker(name);
+      const tracker = new IncidentTracker(name, (team, tier) => this.tierOf(name, team, tier));
       const core = new TenantCore({
         params: this.options.coreParams ?? new Map(),
         incidentNumber: (id) => tracker.get(id)?.num,
@@ -151,6 +151,15 @@ export class Pipeline {
       this.tenants.set(name, t);
     }
     return t;
+  }
+
+  // Who a tier of a team's escalation policy pages, from the current topology.
+  private tierOf(tenant: string, team: string, tier: number): { target: string; channel: string } {
+    const t = this.tenants.get(tenant)?.topology.teams.find((x) => x.name === team);
+    const step = t?.escalation[tier];
+    return step === undefined
+      ? { target: team, channel: "" }
+      : { target: step.target, channel: step.channel };
   }
 
   /** setTopology applies a (validated) topology to a tenant live. */

@@ -9,8 +9,11 @@ import { InvalidArgumentError } from "../errors.js";
 import {
   type Dependency,
   DependencyKind,
+  type EscalationTier,
   type Journey,
   type JourneyStep,
+  type NotificationTarget,
+  NotificationTargetKind,
   type Service,
   type Slo,
   type Team,
@@ -42,7 +45,24 @@ const DEPENDENCY_KEYS = ["service", "kind"];
 const SLO_KEYS = ["error_rate", "latency_p99_ms"];
 const JOURNEY_KEYS = ["name", "customers_per_min", "slo_target", "slo_window_days", "steps"];
 const STEP_KEYS = ["name", "services"];
-const TEAM_KEYS = ["name", "skills", "services"];
+const TEAM_KEYS = [
+  "name",
+  "skills",
+  "services",
+  "escalation",
+  "notify",
+  "fallback",
+  "page_tier2_above_cpm",
+  "quiet_hours",
+];
+const TIER_KEYS = ["delay_minutes", "target", "channel"];
+const TARGET_KEYS = ["name", "kind", "url", "subject", "routing_key"];
+const QUIET_KEYS = ["start", "end", "timezone"];
+const TARGET_KINDS: Record<string, NotificationTargetKind> = {
+  alertmanager_webhook: NotificationTargetKind.NOTIFICATION_TARGET_KIND_ALERTMANAGER_WEBHOOK,
+  pagerduty: NotificationTargetKind.NOTIFICATION_TARGET_KIND_PAGERDUTY,
+  nats: NotificationTargetKind.NOTIFICATION_TARGET_KIND_NATS,
+};
 const TOP_KEYS = ["services", "journeys", "teams"];
 
 /** formatPath renders key path segments as `services[3].depends_on[1]`. */
@@ -225,14 +245,88 @@ function readJourney(r: Reader, value: unknown, path: Segment[]): Journey {
   return j;
 }
 
-function readTeam(r: Reader, value: unknown, path: Segment[]): Team {
-  const o = r.obj(value, path, TEAM_KEYS, ["name"]);
-  if (o === undefined) return { name: "", skills: [], services: [] };
+function readTier(r: Reader, value: unknown, path: Segment[]): EscalationTier {
+  const o = r.obj(value, path, TIER_KEYS, ["delay_minutes", "target"]);
+  if (o === undefined) return { delayMinutes: 0, target: "", channel: "" };
   return {
-    name: r.str(o.name, [...path, "name"]),
-    skills: r.strings(o.skills, [...path, "skills"]),
-    services: r.strings(o.services, [...path, "services"]),
+    delayMinutes: r.num(o.delay_minutes, [...path, "delay_minutes"]),
+    target: r.str(o.target, [...path, "target"]),
+    channel: r.str(o.channel, [...path, "channel"]),
   };
+}
+
+function readTarget(r: Reader, value: unknown, path: Segment[]): NotificationTarget {
+  const t: NotificationTarget = {
+    name: "",
+    kind: NotificationTargetKind.NOTIFICATION_TARGET_KIND_UNSPECIFIED,
+    url: "",
+    subject: "",
+    routingKey: "",
+  };
+  const o = r.obj(value, path, TARGET_KEYS, ["name", "kind"]);
+  if (o === undefined) return t;
+  t.name = r.str(o.name, [...path, "name"]);
+  const kind = r.str(o.kind, [...path, "kind"]);
+  const k = TARGET_KINDS[kind];
+  if (k === undefined) {
+    if (kind !== "") {
+      r.issues.push({
+        path: [...path, "kind"],
+        message: `unknown notification kind ${JSON.stringify(kind)} (expected ${Object.keys(TARGET_KINDS).join(", ")})`,
+      });
+    }
+  } else {
+    t.kind = k;
+  }
+  t.url = r.str(o.url, [...path, "url"]);
+  t.subject = r.str(o.subject, [...path, "subject"]);
+  t.routingKey = r.str(o.routing_key, [...path, "routing_key"]);
+  return t;
+}
+
+function readTeam(r: Reader, value: unknown, path: Segment[]): Team {
+  const team: Team = {
+    name: "",
+    skills: [],
+    services: [],
+    escalation: [],
+    notify: [],
+    fallback: false,
+    pageTier2AboveCpm: 0,
+    quietHours: undefined,
+  };
+  const o = r.obj(value, path, TEAM_KEYS, ["name"]);
+  if (o === undefined) return team;
+  team.name = r.str(o.name, [...path, "name"]);
+  team.skills = r.strings(o.skills, [...path, "skills"]);
+  team.services = r.strings(o.services, [...path, "services"]);
+  team.escalation = r
+    .list(o.escalation, [...path, "escalation"])
+    .map((x, i) => readTier(r, x, [...path, "escalation", i]));
+  team.notify = r
+    .list(o.notify, [...path, "notify"])
+    .map((x, i) => readTarget(r, x, [...path, "notify", i]));
+  if (o.fallback !== undefined && o.fallback !== null) {
+    if (typeof o.fallback === "boolean") team.fallback = o.fallback;
+    else
+      r.issues.push({
+        path: [...path, "fallback"],
+        message: `expected true or false, got ${describe(o.fallback)}`,
+      });
+  }
+  team.pageTier2AboveCpm = r.num(o.page_tier2_above_cpm, [...path, "page_tier2_above_cpm"], true);
+  if (o.quiet_hours !== undefined && o.quiet_hours !== null) {
+    const qp = [...path, "quiet_hours"];
+    const q = r.obj(o.quiet_hours, qp, QUIET_KEYS, ["start", "end"]);
+    if (q !== undefined) {
+      team.quietHours = {
+        start: r.str(q.start, [...qp, "start"]),
+        end: r.str(q.end, [...qp, "end"]),
+        timezone: r.str(q.timezone, [...qp, "timezone"]),
+      };
+    }
+  }
+  return team;
 }
 
 /** Builds the topology from plain values; elements that fail keep a placeholder so indexes in paths still match the file. */

@@ -3,7 +3,12 @@
 // rules however it arrives. Paths use the proto/file field names (snake_case)
 // because those are what an operator wrote or sent.
 import { ImpactdError } from "../errors.js";
-import { DependencyKind, type Topology } from "../gen/impactd/v1/topology.js";
+import {
+  DependencyKind,
+  NotificationTargetKind,
+  type Team,
+  type Topology,
+} from "../gen/impactd/v1/topology.js";
 
 /** TopologyIssue is one problem with a topology, at a key path and, for files, a position. */
 export interface TopologyIssue {
@@ -226,6 +231,87 @@ function checkJourneys(t: Topology, services: Set<string>, out: TopologyIssue[])
   });
 }
 
+const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
+const MAX_TIERS = 8;
+
+// Escalation tiers, notification targets and quiet hours of one team.
+function checkTeamPolicy(team: Team, at: string, out: TopologyIssue[]): void {
+  if (team.escalation.length > MAX_TIERS) {
+    out.push({
+      path: `${at}.escalation`,
+      message: `has ${team.escalation.length} tiers (at most ${MAX_TIERS})`,
+    });
+  }
+  const targets = new Set(team.notify.map((n) => n.name));
+  team.escalation.forEach((tier, k) => {
+    const tp = `${at}.escalation[${k}]`;
+    if (
+      !Number.isInteger(tier.delayMinutes) ||
+      tier.delayMinutes < 1 ||
+      tier.delayMinutes > 7 * 24 * 60
+    ) {
+      out.push({
+        path: `${tp}.delay_minutes`,
+        message: `must be a whole number of minutes from 1 to 10080, got ${tier.delayMinutes}`,
+      });
+    }
+    if (tier.target === "")
+      out.push({ path: `${tp}.target`, message: "is empty (an on-call handle or a team)" });
+    if (tier.channel !== "" && !targets.has(tier.channel)) {
+      out.push({
+        path: `${tp}.channel`,
+        message: `names no notification target of team ${JSON.stringify(team.name)}`,
+      });
+    }
+  });
+  const names = new Map<string, string>();
+  team.notify.forEach((n, k) => {
+    const np = `${at}.notify[${k}]`;
+    if (checkName(n.name, `${np}.name`, "notification target", out))
+      checkUnique(names, n.name, `${np}.name`, "notification target", out);
+    if (n.kind === NotificationTargetKind.NOTIFICATION_TARGET_KIND_UNSPECIFIED) {
+      out.push({
+        path: `${np}.kind`,
+        message: "is missing (alertmanager_webhook, pagerduty or nats)",
+      });
+    } else if (n.kind === NotificationTargetKind.NOTIFICATION_TARGET_KIND_NATS) {
+      if (n.subject === "")
+        out.push({ path: `${np}.subject`, message: "is required for a nats target" });
+    } else if (!/^https?:\/\/\S+$/.test(n.url)) {
+      out.push({
+        path: `${np}.url`,
+        message: `must be an http(s) URL, got ${JSON.stringify(n.url)}`,
+      });
+    }
+  });
+  if (!Number.isFinite(team.pageTier2AboveCpm) || team.pageTier2AboveCpm < 0) {
+    out.push({ path: `${at}.page_tier2_above_cpm`, message: "must be a number >= 0" });
+  }
+  const q = team.quietHours;
+  if (q !== undefined) {
+    if (!HHMM.test(q.start))
+      out.push({
+        path: `${at}.quiet_hours.start`,
+        message: `must be HH:MM, got ${JSON.stringify(q.start)}`,
+      });
+    if (!HHMM.test(q.end))
+      out.push({
+        path: `${at}.quiet_hours.end`,
+        message: `must be HH:MM, got ${JSON.stringify(q.end)}`,
+      });
+    if (q.timezone !== "") {
+      try {
+        new Intl.DateTimeFormat("en", { timeZone: q.timezone });
+      } catch {
+        out.push({
+          path: `${at}.quiet_hours.timezone`,
+          message: `unknown time zone ${JSON.stringify(q.timezone)}`,
+        });
+      }
+    }
+  }
+}
+
 function checkTeams(t: Topology, services: Set<string>, out: TopologyIssue[]): void {
   const seen = new Map<string, string>();
   // Ownership must be unambiguous: routing sends an incident to exactly one team.
@@ -242,6 +328,7 @@ function checkTeams(t: Topology, services: Set<string>, out: TopologyIssue[]): v
     team.skills.forEach((skill, k) => {
       checkName(skill, `${at}.skills[${k}]`, "skill", out);
     });
+    checkTeamPolicy(team, at, out);
     team.services.forEach((svc, k) => {
       const sp = `${at}.services[${k}]`;
       if (!services.has(svc)) {

@@ -295,3 +295,91 @@ describe("memory", () => {
     expect(core.core.stats().memoryBytes).toBeLessThan(1024 ** 3);
   });
 });
+
+describe("routing and escalation", () => {
+  function routed(): Topology {
+    const topo = topology([{ name: "web", deps: ["db"] }, { name: "db" }, { name: "orphan" }]);
+    topo.services[0] = { ...(topo.services[0] as Topology["services"][number]), team: "front" };
+    topo.services[1] = {
+      ...(topo.services[1] as Topology["services"][number]),
+      team: "data",
+      kinds: ["database"],
+    };
+    const tier = (delayMinutes: number, target: string) => ({ delayMinutes, target, channel: "" });
+    const team = (
+      name: string,
+      skills: string[],
+      escalation: ReturnType<typeof tier>[],
+      fallback = false,
+    ) => ({
+      name,
+      skills,
+      services: [],
+      escalation,
+      notify: [],
+      fallback,
+      pageTier2AboveCpm: 0,
+      quietHours: undefined,
+    });
+    topo.teams = [
+      team("front", ["frontend"], [tier(5, "@f1"), tier(10, "@f2")]),
+      team("data", ["database"], [tier(5, "@d1"), tier(10, "@d2"), tier(15, "@d3")]),
+      team("sre", [], [tier(5, "@sre")], true),
+    ];
+    return topo;
+  }
+
+  it("routes to the owner of the top root cause and escalates tier by tier until acknowledged", () => {
+    const events = [
+      health(T0, "db", 3),
+      health(T0 + 2_000, "web", 3),
+      health(T0 + 60 * MIN, "orphan", 1),
+    ];
+    const out = run(routed(), events);
+    const r = of(out, "routed");
+    expect(r.at(-1)?.team).toBe("data");
+    expect(r.at(-1)?.failureKinds).toEqual(["database"]);
+    const pages = of(out, "page").filter((p) => p.team === "data");
+    // Tier 1 when routed, tier 2 after 5 minutes, tier 3 after 10 more; then nothing.
+    expect(pages.map((p) => [p.tier, (p.ts - T0) / MIN])).toEqual([
+      [0, 0],
+      [1, 5],
+      [2, 15],
+    ]);
+  });
+
+  it("stops escalating once acknowledged, and a replay of the stored events gives the same timeline", () => {
+    const core = new TenantCore({ incidentNumber: () => 1 });
+    core.setTopology(routed());
+    const stored: Event[] = [health(T0, "db", 3), health(T0 + 7 * MIN, "web", 3)];
+    const live = [...core.process(stored).outputs];
+    const ack: Event = {
+      tsUnixMs: core.watermark(),
+      source: "t",
+      tenant: "",
+      id: "",
+      kind: {
+        $case: "incidentAction",
+        value: { incidentId: "x", action: 1, actor: "dana", note: "" },
+      },
+    };
+    stored.push(ack, health(T0 + 60 * MIN, "orphan", 1));
+    live.push(
+      ...core.process([ack]).outputs,
+      ...core.process([stored.at(-1) as Event]).outputs,
+      ...core.flush(),
+    );
+    const tiers = of(live, "page").map((p) => p.tier);
+    expect(tiers).toEqual([0, 1]); // tier 3 never paged: acknowledged at ~7 min
+    const replay = new TenantCore({ incidentNumber: () => 1 });
+    replay.setTopology(routed());
+    expect([...replay.process(stored).outputs, ...replay.flush()]).toEqual(live);
+  });
+
+  it("sends what nobody owns to the team with the skill, else to the fallback team", () => {
+    const out = run(routed(), [health(T0, "orphan", 3), health(T0 + 60 * MIN, "db", 1)]);
+    const r = of(out, "routed")[0];
+    expect(r?.team).toBe("sre");
+    expect(r?.reason).toBe(3); // RT_FALLBACK
+  });
+});

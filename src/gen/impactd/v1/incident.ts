@@ -313,6 +313,25 @@ export interface Incident {
   reopened: boolean;
   /** The most customers per minute it affected at any time, over all journeys. */
   peakCustomersAffectedPerMin: number;
+  /** Why it went to `team`, e.g. "owns payments-db (skill match: database)". */
+  routingReason: string;
+  /** The kinds of failure routing matched on: service kinds, "deploy", "experience". */
+  failureKinds: string[];
+  /** Escalation tiers paged so far, oldest first. */
+  pages: Page[];
+}
+
+/** Page is one tier of an escalation policy being paged for an incident. */
+export interface Page {
+  team: string;
+  /** 0 is the first tier. */
+  tier: number;
+  /** Who was paged (the tier's target) and through which channel. */
+  target: string;
+  channel: string;
+  /** Why: "routed", "not acknowledged in time", "customer impact". */
+  cause: string;
+  atUnixMs: number;
 }
 
 /** Prediction is a forecast that a service or journey will breach its SLO. */
@@ -853,6 +872,9 @@ function createBaseIncident(): Incident {
     experience: [],
     reopened: false,
     peakCustomersAffectedPerMin: 0,
+    routingReason: "",
+    failureKinds: [],
+    pages: [],
   };
 }
 
@@ -926,6 +948,15 @@ export const Incident: MessageFns<Incident> = {
     }
     if (message.peakCustomersAffectedPerMin !== 0) {
       writer.uint32(185).double(message.peakCustomersAffectedPerMin);
+    }
+    if (message.routingReason !== "") {
+      writer.uint32(194).string(message.routingReason);
+    }
+    for (const v of message.failureKinds) {
+      writer.uint32(202).string(v!);
+    }
+    for (const v of message.pages) {
+      Page.encode(v!, writer.uint32(210).fork()).join();
     }
     return writer;
   },
@@ -1127,6 +1158,30 @@ export const Incident: MessageFns<Incident> = {
             message.peakCustomersAffectedPerMin = reader.double();
             continue;
           }
+          case 24: {
+            if (tag !== 194) {
+              break;
+            }
+
+            message.routingReason = reader.string();
+            continue;
+          }
+          case 25: {
+            if (tag !== 202) {
+              break;
+            }
+
+            message.failureKinds.push(reader.string());
+            continue;
+          }
+          case 26: {
+            if (tag !== 210) {
+              break;
+            }
+
+            message.pages.push(Page.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1214,6 +1269,19 @@ export const Incident: MessageFns<Incident> = {
         : isSet(object.peak_customers_affected_per_min)
         ? globalThis.Number(object.peak_customers_affected_per_min)
         : 0,
+      routingReason: isSet(object.routingReason)
+        ? globalThis.String(object.routingReason)
+        : isSet(object.routing_reason)
+        ? globalThis.String(object.routing_reason)
+        : "",
+      failureKinds: globalThis.Array.isArray(object?.failureKinds)
+        ? object.failureKinds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.failure_kinds)
+        ? object.failure_kinds.map((e: any) => globalThis.String(e))
+        : [],
+      pages: globalThis.Array.isArray(object?.pages)
+        ? object.pages.map((e: any) => Page.fromJSON(e))
+        : [],
     };
   },
 
@@ -1288,6 +1356,15 @@ export const Incident: MessageFns<Incident> = {
     if (message.peakCustomersAffectedPerMin !== 0) {
       obj.peakCustomersAffectedPerMin = floatToJson(message.peakCustomersAffectedPerMin);
     }
+    if (message.routingReason !== "") {
+      obj.routingReason = message.routingReason;
+    }
+    if (message.failureKinds?.length) {
+      obj.failureKinds = message.failureKinds;
+    }
+    if (message.pages?.length) {
+      obj.pages = message.pages.map((e) => Page.toJSON(e));
+    }
     return obj;
   },
 
@@ -1319,6 +1396,162 @@ export const Incident: MessageFns<Incident> = {
     message.experience = object.experience?.map((e) => ExperienceSignal.fromPartial(e)) || [];
     message.reopened = object.reopened ?? false;
     message.peakCustomersAffectedPerMin = object.peakCustomersAffectedPerMin ?? 0;
+    message.routingReason = object.routingReason ?? "";
+    message.failureKinds = object.failureKinds?.map((e) => e) || [];
+    message.pages = object.pages?.map((e) => Page.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBasePage(): Page {
+  return { team: "", tier: 0, target: "", channel: "", cause: "", atUnixMs: 0 };
+}
+
+export const Page: MessageFns<Page> = {
+  encode(message: Page, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.team !== "") {
+      writer.uint32(10).string(message.team);
+    }
+    if (message.tier !== 0) {
+      writer.uint32(16).uint32(message.tier);
+    }
+    if (message.target !== "") {
+      writer.uint32(26).string(message.target);
+    }
+    if (message.channel !== "") {
+      writer.uint32(34).string(message.channel);
+    }
+    if (message.cause !== "") {
+      writer.uint32(42).string(message.cause);
+    }
+    if (message.atUnixMs !== 0) {
+      writer.uint32(48).int64(message.atUnixMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Page {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.team = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.tier = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.target = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.channel = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.cause = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.atUnixMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Page {
+    return {
+      team: isSet(object.team) ? globalThis.String(object.team) : "",
+      tier: isSet(object.tier) ? globalThis.Number(object.tier) : 0,
+      target: isSet(object.target) ? globalThis.String(object.target) : "",
+      channel: isSet(object.channel) ? globalThis.String(object.channel) : "",
+      cause: isSet(object.cause) ? globalThis.String(object.cause) : "",
+      atUnixMs: isSet(object.atUnixMs)
+        ? globalThis.Number(object.atUnixMs)
+        : isSet(object.at_unix_ms)
+        ? globalThis.Number(object.at_unix_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: Page): unknown {
+    const obj: any = {};
+    if (message.team !== "") {
+      obj.team = message.team;
+    }
+    if (message.tier !== 0) {
+      obj.tier = Math.round(message.tier);
+    }
+    if (message.target !== "") {
+      obj.target = message.target;
+    }
+    if (message.channel !== "") {
+      obj.channel = message.channel;
+    }
+    if (message.cause !== "") {
+      obj.cause = message.cause;
+    }
+    if (message.atUnixMs !== 0) {
+      obj.atUnixMs = Math.round(message.atUnixMs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Page>): Page {
+    return Page.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Page>): Page {
+    const message = createBasePage();
+    message.team = object.team ?? "";
+    message.tier = object.tier ?? 0;
+    message.target = object.target ?? "";
+    message.channel = object.channel ?? "";
+    message.cause = object.cause ?? "";
+    message.atUnixMs = object.atUnixMs ?? 0;
     return message;
   },
 };

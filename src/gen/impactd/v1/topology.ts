@@ -61,6 +61,55 @@ export function dependencyKindToJSON(object: DependencyKind): string {
   }
 }
 
+/** NotificationTargetKind is the wire format a notification target speaks. */
+export enum NotificationTargetKind {
+  NOTIFICATION_TARGET_KIND_UNSPECIFIED = 0,
+  /** NOTIFICATION_TARGET_KIND_ALERTMANAGER_WEBHOOK - Alertmanager webhook payload (version 4) POSTed to `url`. */
+  NOTIFICATION_TARGET_KIND_ALERTMANAGER_WEBHOOK = 1,
+  /** NOTIFICATION_TARGET_KIND_PAGERDUTY - PagerDuty Events API v2 event POSTed to `url` (the enqueue endpoint). */
+  NOTIFICATION_TARGET_KIND_PAGERDUTY = 2,
+  /** NOTIFICATION_TARGET_KIND_NATS - JSON message published on the NATS subject `subject`. */
+  NOTIFICATION_TARGET_KIND_NATS = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function notificationTargetKindFromJSON(object: any): NotificationTargetKind {
+  switch (object) {
+    case 0:
+    case "NOTIFICATION_TARGET_KIND_UNSPECIFIED":
+      return NotificationTargetKind.NOTIFICATION_TARGET_KIND_UNSPECIFIED;
+    case 1:
+    case "NOTIFICATION_TARGET_KIND_ALERTMANAGER_WEBHOOK":
+      return NotificationTargetKind.NOTIFICATION_TARGET_KIND_ALERTMANAGER_WEBHOOK;
+    case 2:
+    case "NOTIFICATION_TARGET_KIND_PAGERDUTY":
+      return NotificationTargetKind.NOTIFICATION_TARGET_KIND_PAGERDUTY;
+    case 3:
+    case "NOTIFICATION_TARGET_KIND_NATS":
+      return NotificationTargetKind.NOTIFICATION_TARGET_KIND_NATS;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return NotificationTargetKind.UNRECOGNIZED;
+  }
+}
+
+export function notificationTargetKindToJSON(object: NotificationTargetKind): string {
+  switch (object) {
+    case NotificationTargetKind.NOTIFICATION_TARGET_KIND_UNSPECIFIED:
+      return "NOTIFICATION_TARGET_KIND_UNSPECIFIED";
+    case NotificationTargetKind.NOTIFICATION_TARGET_KIND_ALERTMANAGER_WEBHOOK:
+      return "NOTIFICATION_TARGET_KIND_ALERTMANAGER_WEBHOOK";
+    case NotificationTargetKind.NOTIFICATION_TARGET_KIND_PAGERDUTY:
+      return "NOTIFICATION_TARGET_KIND_PAGERDUTY";
+    case NotificationTargetKind.NOTIFICATION_TARGET_KIND_NATS:
+      return "NOTIFICATION_TARGET_KIND_NATS";
+    case NotificationTargetKind.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** Dependency is an edge "this service calls `service`". */
 export interface Dependency {
   service: string;
@@ -113,6 +162,40 @@ export interface Journey {
   sloWindowDays: number;
 }
 
+/** EscalationTier is one step of a team's escalation policy. */
+export interface EscalationTier {
+  /** How long this tier has to acknowledge before the next tier is paged. */
+  delayMinutes: number;
+  /** Who is paged: an on-call handle ("@alice") or a team name. */
+  target: string;
+  /**
+   * Which of the team's notification targets carries the page (its name);
+   * empty means all of them.
+   */
+  channel: string;
+}
+
+/** NotificationTarget is where a team's notifications go. */
+export interface NotificationTarget {
+  name: string;
+  kind: NotificationTargetKind;
+  /** Webhook or PagerDuty endpoint URL. */
+  url: string;
+  /** NATS subject. */
+  subject: string;
+  /** PagerDuty routing (integration) key. */
+  routingKey: string;
+}
+
+/** QuietHours hold notifications below CRITICAL during a daily window. */
+export interface QuietHours {
+  /** "HH:MM", 24-hour clock, in `timezone`. */
+  start: string;
+  end: string;
+  /** IANA time zone, e.g. "Europe/Paris"; empty means UTC. */
+  timezone: string;
+}
+
 /** Team owns services and receives their incidents. */
 export interface Team {
   name: string;
@@ -120,6 +203,21 @@ export interface Team {
   skills: string[];
   /** Services the team owns, in addition to services naming it as `team`. */
   services: string[];
+  /**
+   * Escalation policy: tier 1 is paged when an incident is routed to the
+   * team; each later tier when the one before did not acknowledge in time.
+   */
+  escalation: EscalationTier[];
+  /** Where notifications go. */
+  notify: NotificationTarget[];
+  /** Receives incidents whose root cause no team owns or can fix. */
+  fallback: boolean;
+  /**
+   * Customers affected per minute above which tier 2 is paged at once;
+   * 0 means the default (500).
+   */
+  pageTier2AboveCpm: number;
+  quietHours: QuietHours | undefined;
 }
 
 /** Topology is the whole estate of one tenant. */
@@ -706,8 +804,360 @@ export const Journey: MessageFns<Journey> = {
   },
 };
 
+function createBaseEscalationTier(): EscalationTier {
+  return { delayMinutes: 0, target: "", channel: "" };
+}
+
+export const EscalationTier: MessageFns<EscalationTier> = {
+  encode(message: EscalationTier, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.delayMinutes !== 0) {
+      writer.uint32(8).uint32(message.delayMinutes);
+    }
+    if (message.target !== "") {
+      writer.uint32(18).string(message.target);
+    }
+    if (message.channel !== "") {
+      writer.uint32(26).string(message.channel);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EscalationTier {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEscalationTier();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.delayMinutes = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.target = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.channel = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EscalationTier {
+    return {
+      delayMinutes: isSet(object.delayMinutes)
+        ? globalThis.Number(object.delayMinutes)
+        : isSet(object.delay_minutes)
+        ? globalThis.Number(object.delay_minutes)
+        : 0,
+      target: isSet(object.target) ? globalThis.String(object.target) : "",
+      channel: isSet(object.channel) ? globalThis.String(object.channel) : "",
+    };
+  },
+
+  toJSON(message: EscalationTier): unknown {
+    const obj: any = {};
+    if (message.delayMinutes !== 0) {
+      obj.delayMinutes = Math.round(message.delayMinutes);
+    }
+    if (message.target !== "") {
+      obj.target = message.target;
+    }
+    if (message.channel !== "") {
+      obj.channel = message.channel;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EscalationTier>): EscalationTier {
+    return EscalationTier.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EscalationTier>): EscalationTier {
+    const message = createBaseEscalationTier();
+    message.delayMinutes = object.delayMinutes ?? 0;
+    message.target = object.target ?? "";
+    message.channel = object.channel ?? "";
+    return message;
+  },
+};
+
+function createBaseNotificationTarget(): NotificationTarget {
+  return { name: "", kind: 0, url: "", subject: "", routingKey: "" };
+}
+
+export const NotificationTarget: MessageFns<NotificationTarget> = {
+  encode(message: NotificationTarget, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(16).int32(message.kind);
+    }
+    if (message.url !== "") {
+      writer.uint32(26).string(message.url);
+    }
+    if (message.subject !== "") {
+      writer.uint32(34).string(message.subject);
+    }
+    if (message.routingKey !== "") {
+      writer.uint32(42).string(message.routingKey);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NotificationTarget {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNotificationTarget();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.url = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.subject = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.routingKey = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NotificationTarget {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      kind: isSet(object.kind) ? notificationTargetKindFromJSON(object.kind) : 0,
+      url: isSet(object.url) ? globalThis.String(object.url) : "",
+      subject: isSet(object.subject) ? globalThis.String(object.subject) : "",
+      routingKey: isSet(object.routingKey)
+        ? globalThis.String(object.routingKey)
+        : isSet(object.routing_key)
+        ? globalThis.String(object.routing_key)
+        : "",
+    };
+  },
+
+  toJSON(message: NotificationTarget): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.kind !== 0) {
+      obj.kind = notificationTargetKindToJSON(message.kind);
+    }
+    if (message.url !== "") {
+      obj.url = message.url;
+    }
+    if (message.subject !== "") {
+      obj.subject = message.subject;
+    }
+    if (message.routingKey !== "") {
+      obj.routingKey = message.routingKey;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<NotificationTarget>): NotificationTarget {
+    return NotificationTarget.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<NotificationTarget>): NotificationTarget {
+    const message = createBaseNotificationTarget();
+    message.name = object.name ?? "";
+    message.kind = object.kind ?? 0;
+    message.url = object.url ?? "";
+    message.subject = object.subject ?? "";
+    message.routingKey = object.routingKey ?? "";
+    return message;
+  },
+};
+
+function createBaseQuietHours(): QuietHours {
+  return { start: "", end: "", timezone: "" };
+}
+
+export const QuietHours: MessageFns<QuietHours> = {
+  encode(message: QuietHours, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.start !== "") {
+      writer.uint32(10).string(message.start);
+    }
+    if (message.end !== "") {
+      writer.uint32(18).string(message.end);
+    }
+    if (message.timezone !== "") {
+      writer.uint32(26).string(message.timezone);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QuietHours {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQuietHours();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.start = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.end = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.timezone = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QuietHours {
+    return {
+      start: isSet(object.start) ? globalThis.String(object.start) : "",
+      end: isSet(object.end) ? globalThis.String(object.end) : "",
+      timezone: isSet(object.timezone) ? globalThis.String(object.timezone) : "",
+    };
+  },
+
+  toJSON(message: QuietHours): unknown {
+    const obj: any = {};
+    if (message.start !== "") {
+      obj.start = message.start;
+    }
+    if (message.end !== "") {
+      obj.end = message.end;
+    }
+    if (message.timezone !== "") {
+      obj.timezone = message.timezone;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<QuietHours>): QuietHours {
+    return QuietHours.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<QuietHours>): QuietHours {
+    const message = createBaseQuietHours();
+    message.start = object.start ?? "";
+    message.end = object.end ?? "";
+    message.timezone = object.timezone ?? "";
+    return message;
+  },
+};
+
 function createBaseTeam(): Team {
-  return { name: "", skills: [], services: [] };
+  return {
+    name: "",
+    skills: [],
+    services: [],
+    escalation: [],
+    notify: [],
+    fallback: false,
+    pageTier2AboveCpm: 0,
+    quietHours: undefined,
+  };
 }
 
 export const Team: MessageFns<Team> = {
@@ -720,6 +1170,21 @@ export const Team: MessageFns<Team> = {
     }
     for (const v of message.services) {
       writer.uint32(26).string(v!);
+    }
+    for (const v of message.escalation) {
+      EscalationTier.encode(v!, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.notify) {
+      NotificationTarget.encode(v!, writer.uint32(42).fork()).join();
+    }
+    if (message.fallback !== false) {
+      writer.uint32(48).bool(message.fallback);
+    }
+    if (message.pageTier2AboveCpm !== 0) {
+      writer.uint32(57).double(message.pageTier2AboveCpm);
+    }
+    if (message.quietHours !== undefined) {
+      QuietHours.encode(message.quietHours, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -761,6 +1226,46 @@ export const Team: MessageFns<Team> = {
             message.services.push(reader.string());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.escalation.push(EscalationTier.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.notify.push(NotificationTarget.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.fallback = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.pageTier2AboveCpm = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.quietHours = QuietHours.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -778,6 +1283,23 @@ export const Team: MessageFns<Team> = {
       name: isSet(object.name) ? globalThis.String(object.name) : "",
       skills: globalThis.Array.isArray(object?.skills) ? object.skills.map((e: any) => globalThis.String(e)) : [],
       services: globalThis.Array.isArray(object?.services) ? object.services.map((e: any) => globalThis.String(e)) : [],
+      escalation: globalThis.Array.isArray(object?.escalation)
+        ? object.escalation.map((e: any) => EscalationTier.fromJSON(e))
+        : [],
+      notify: globalThis.Array.isArray(object?.notify)
+        ? object.notify.map((e: any) => NotificationTarget.fromJSON(e))
+        : [],
+      fallback: isSet(object.fallback) ? globalThis.Boolean(object.fallback) : false,
+      pageTier2AboveCpm: isSet(object.pageTier2AboveCpm)
+        ? globalThis.Number(object.pageTier2AboveCpm)
+        : isSet(object.page_tier2_above_cpm)
+        ? globalThis.Number(object.page_tier2_above_cpm)
+        : 0,
+      quietHours: isSet(object.quietHours)
+        ? QuietHours.fromJSON(object.quietHours)
+        : isSet(object.quiet_hours)
+        ? QuietHours.fromJSON(object.quiet_hours)
+        : undefined,
     };
   },
 
@@ -792,6 +1314,21 @@ export const Team: MessageFns<Team> = {
     if (message.services?.length) {
       obj.services = message.services;
     }
+    if (message.escalation?.length) {
+      obj.escalation = message.escalation.map((e) => EscalationTier.toJSON(e));
+    }
+    if (message.notify?.length) {
+      obj.notify = message.notify.map((e) => NotificationTarget.toJSON(e));
+    }
+    if (message.fallback !== false) {
+      obj.fallback = message.fallback;
+    }
+    if (message.pageTier2AboveCpm !== 0) {
+      obj.pageTier2AboveCpm = floatToJson(message.pageTier2AboveCpm);
+    }
+    if (message.quietHours !== undefined) {
+      obj.quietHours = QuietHours.toJSON(message.quietHours);
+    }
     return obj;
   },
 
@@ -803,6 +1340,13 @@ export const Team: MessageFns<Team> = {
     message.name = object.name ?? "";
     message.skills = object.skills?.map((e) => e) || [];
     message.services = object.services?.map((e) => e) || [];
+    message.escalation = object.escalation?.map((e) => EscalationTier.fromPartial(e)) || [];
+    message.notify = object.notify?.map((e) => NotificationTarget.fromPartial(e)) || [];
+    message.fallback = object.fallback ?? false;
+    message.pageTier2AboveCpm = object.pageTier2AboveCpm ?? 0;
+    message.quietHours = (object.quietHours !== undefined && object.quietHours !== null)
+      ? QuietHours.fromPartial(object.quietHours)
+      : undefined;
     return message;
   },
 };
