@@ -7,9 +7,29 @@
 // table that doubles leaves its old block for the next table of that size
 // instead of leaking it.
 
+import { get, put } from "./state";
+
 const CLASSES: i32 = 40;
 // Free-list heads, one per size class (2^k bytes).
 const freeHeads: usize = memory.data(CLASSES * 8);
+// The next free byte above everything handed out. The core keeps its own
+// bump pointer (rather than the runtime's) so a checkpoint captures it.
+let top: usize = (__heap_base + 15) & ~(<usize>15);
+
+// Carves a fresh block of `size` bytes (a power of two) off the top,
+// growing memory when needed.
+function carve(size: usize): usize {
+  const ptr = (top + 15) & ~(<usize>15);
+  const end = ptr + size;
+  const have = <usize>memory.size() << 16;
+  if (end > have) {
+    const need = <i32>((end - have + 0xffff) >>> 16);
+    // Grow by at least as much as we have (doubling) to keep grows rare.
+    if (memory.grow(max(need, memory.size())) < 0 && memory.grow(need) < 0) unreachable();
+  }
+  top = end;
+  return ptr;
+}
 
 // @ts-ignore: decorator
 @inline
@@ -27,7 +47,7 @@ export function allocBlock(bytes: usize): usize {
   if (ptr != 0) {
     store<usize>(headAt, load<usize>(ptr));
   } else {
-    ptr = heap.alloc(size);
+    ptr = carve(size);
   }
   memory.fill(ptr, 0, size);
   return ptr;
@@ -55,4 +75,14 @@ export function growBlock(ptr: usize, oldBytes: usize, newBytes: usize): usize {
 /** blockCapacity is the usable size of a block requested with `bytes`. */
 export function blockCapacity(bytes: usize): usize {
   return (<usize>1) << classOf(bytes);
+}
+
+/** saveState writes the allocator's bump pointer for a checkpoint. */
+export function saveState(): void {
+  put(<u64>top);
+}
+
+/** loadState reads it back. */
+export function loadState(): void {
+  top = <usize>get();
 }

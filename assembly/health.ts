@@ -11,6 +11,7 @@
 // Turning unhealthy is immediate; turning healthy again waits P_RECOVER_MS of
 // clean evidence (hysteresis), so a flapping signal holds one incident open.
 import { blockCapacity, growBlock } from "./arena";
+import { get, getF, put, putF } from "./state";
 import { onAlert, onHealthShift, onRecovered, onUnhealthy } from "./incidents";
 import { servicesHealthChanged } from "./journeys";
 import {
@@ -272,4 +273,16 @@ export function applyChange(s: u32, ts: f64, changeId: u32): void {
   const p = svc(s);
   store<f64>(p + S_CHANGE_TS, ts);
   store<u32>(p + S_CHANGE_ID, changeId);
+}
+
+/** saveState writes this module's globals for a checkpoint (see state.ts). */
+export function saveState(): void {
+  put(<u64>fpBase);
+  put(<u64>fpCap);
+}
+
+/** loadState reads them back in the same order. */
+export function loadState(): void {
+  fpBase = <usize>get();
+  fpCap = <u32>get();
 }

@@ -3,6 +3,7 @@
 // lifecycle OPEN -> (ACKNOWLEDGED) -> MITIGATED -> RESOLVED, with reopening
 // instead of duplicates.
 import { allocBlock, blockCapacity, freeBlock, growBlock } from "./arena";
+import { get, getF, put, putF } from "./state";
 import {
   abandonBase,
   abandonNow,
@@ -937,4 +938,32 @@ function maybeSkipTier(n: u32, customers: f64, ts: f64): void {
   if (tierCount(teamPlus1) < 2 || customers < pageThreshold(teamPlus1)) return;
   store<u32>(ip + I_TIER, 1);
   store<f64>(ip + I_ESC_DUE, emitPage(ts, n, teamPlus1, 1, PG_SEVERITY, bump(n)));
+}
+
+/** saveState writes this module's globals for a checkpoint (see state.ts). */
+export function saveState(): void {
+  put(<u64>incBase);
+  put(<u64>incCap);
+  put(<u64>incidentCount);
+  put(<u64>openIncidents);
+  put(<u64>queue);
+  put(<u64>queueCap);
+  put(<u64>epoch);
+  put(<u64>foundCount);
+  put(<u64>cand);
+  put(<u64>candBytes);
+}
+
+/** loadState reads them back in the same order. */
+export function loadState(): void {
+  incBase = <usize>get();
+  incCap = <u32>get();
+  incidentCount = <u32>get();
+  openIncidents = <u32>get();
+  queue = <usize>get();
+  queueCap = <u32>get();
+  epoch = <u32>get();
+  foundCount = <u32>get();
+  cand = <usize>get();
+  candBytes = <usize>get();
 }

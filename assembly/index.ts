@@ -1,6 +1,16 @@
 // impactd core: the exported surface the host calls. One call per batch; all
 // data crosses through linear memory (see layout.ts).
-import { incidentCount, openIncidents } from "./incidents";
+import { loadState as arenaLoad, saveState as arenaSave } from "./arena";
+import { loadState as healthLoad, saveState as healthSave } from "./health";
+import { incidentCount, loadState as incidentsLoad, saveState as incidentsSave, openIncidents } from "./incidents";
+import { loadState as journeysLoad, saveState as journeysSave } from "./journeys";
+import { loadState as outputLoad, saveState as outputSave } from "./output";
+import { loadState as predictLoad, saveState as predictSave } from "./predict";
+import { loadState as routingLoad, saveState as routingSave } from "./routing";
+import { loadState as servicesLoad, saveState as servicesSave } from "./services";
+import { rewind, used } from "./state";
+import { loadState as streamLoad, saveState as streamSave } from "./stream";
+import { loadState as timersLoad, saveState as timersSave } from "./timers";
 import { journeysFromTopology } from "./journeys";
 import { predictionCount } from "./predict";
 import { setServiceRouting, teamRecordBytes, teamsStage as stageTeams } from "./routing";
@@ -21,6 +31,41 @@ import {
 import { timerCount } from "./timers";
 
 resetParams();
+
+/**
+ * checkpoint writes every module's globals into the static state block; the
+ * host then copies the whole memory. Returns the bytes of the block used.
+ */
+export function checkpoint(): u32 {
+  rewind();
+  arenaSave();
+  healthSave();
+  incidentsSave();
+  journeysSave();
+  outputSave();
+  predictSave();
+  routingSave();
+  servicesSave();
+  streamSave();
+  timersSave();
+  return used();
+}
+
+/** restore reads the globals back after the host copied a checkpoint's memory in. */
+export function restore(): u32 {
+  rewind();
+  arenaLoad();
+  healthLoad();
+  incidentsLoad();
+  journeysLoad();
+  outputLoad();
+  predictLoad();
+  routingLoad();
+  servicesLoad();
+  streamLoad();
+  timersLoad();
+  return used();
+}
 
 /** setParam sets a tunable (P_* in layout.ts). */
 export function setParam(id: i32, value: f64): void {

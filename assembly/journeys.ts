@@ -14,6 +14,7 @@
 // drop attaches to the incident impacting the journey, or opens an
 // experience-only incident naming the journey's most suspicious services.
 import { blockCapacity, growBlock } from "./arena";
+import { get, getF, put, putF } from "./state";
 import {
   emitExperience,
   experienceCleared,
@@ -506,4 +507,18 @@ export function journeyServiceEnd(j: u32): u32 {
 }
 export function journeyServiceAt(k: u32): u32 {
   return jsAt(k);
+}
+
+/** saveState writes this module's globals for a checkpoint (see state.ts). */
+export function saveState(): void {
+  put(<u64>jBase);
+  put(<u64>jCap);
+  put(<u64>markEpoch);
+}
+
+/** loadState reads them back in the same order. */
+export function loadState(): void {
+  jBase = <usize>get();
+  jCap = <u32>get();
+  markEpoch = <u32>get();
 }

@@ -1,6 +1,7 @@
 // The output buffer: fixed-width decision records the host reads after each
 // exported call. It grows by doubling and is reset at the start of each call.
 import { blockCapacity, growBlock } from "./arena";
+import { get, getF, put, putF } from "./state";
 import {
   OUT_A,
   OUT_B,
@@ -95,4 +96,18 @@ export function setV3(p: usize, v: f64): void {
 @inline
 export function setV4(p: usize, v: f64): void {
   store<f64>(p + OUT_V4, v);
+}
+
+/** saveState writes this module's globals for a checkpoint (see state.ts). */
+export function saveState(): void {
+  put(<u64>outBase);
+  put(<u64>outCount);
+  put(<u64>outCap);
+}
+
+/** loadState reads them back in the same order. */
+export function loadState(): void {
+  outBase = <usize>get();
+  outCount = <u32>get();
+  outCap = <u32>get();
 }

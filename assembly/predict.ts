@@ -16,6 +16,7 @@ import {
   P_PRED_STREAK,
   P_WARMUP,
 } from "./layout";
+import { get, getF, put, putF } from "./state";
 import { emit, setA, setB, setC, setV0, setV1, setV2, setV3, setV4 } from "./output";
 import { param } from "./params";
 import {
@@ -165,4 +166,14 @@ export function servicePredictionDeadline(s: u32, due: f64): void {
   if (active == 0 || load<f64>(p + S_PRED_DEADLINE) != due) return;
   emitOutcome(due, s, 0, active, 2, 0, load<f64>(p + S_PRED_ISSUED));
   store<u32>(p + S_PRED_ID, 0);
+}
+
+/** saveState writes this module's globals for a checkpoint (see state.ts). */
+export function saveState(): void {
+  put(<u64>predictionCount);
+}
+
+/** loadState reads them back in the same order. */
+export function loadState(): void {
+  predictionCount = <u32>get();
 }

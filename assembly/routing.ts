@@ -8,6 +8,7 @@
 // and tier 2 at once when the incident costs more customers a minute than
 // the team's threshold. Acknowledgement stops escalation.
 import { allocBlock, freeBlock } from "./arena";
+import { get, getF, put, putF } from "./state";
 import {
   O_PAGE,
   O_ROUTED,
@@ -133,4 +134,18 @@ export function emitPage(ts: f64, n: u32, teamPlus1: u32, tier: u32, cause: u32,
   const due = ts + delay;
   schedule(due, T_ESCALATE, n);
   return due;
+}
+
+/** saveState writes this module's globals for a checkpoint (see state.ts). */
+export function saveState(): void {
+  put(<u64>teamBase);
+  put(<u64>teamBytes);
+  put(<u64>teamCount);
+}
+
+/** loadState reads them back in the same order. */
+export function loadState(): void {
+  teamBase = <usize>get();
+  teamBytes = <usize>get();
+  teamCount = <u32>get();
 }

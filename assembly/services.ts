@@ -2,6 +2,7 @@
 // topology: the dependency graph and the journey <-> service membership, all
 // in compressed sparse row form.
 import { allocBlock, blockCapacity, freeBlock, growBlock } from "./arena";
+import { get, getF, put, putF } from "./state";
 import { P_DEFAULT_ERR_SLO, P_DEFAULT_LAT_SLO } from "./layout";
 import { param } from "./params";
 
@@ -280,4 +281,56 @@ export function sjEnd(id: u32): u32 {
 @inline
 export function sjAt(k: u32): u32 {
   return load<u32>(sjJ + <usize>k * 4);
+}
+
+/** saveState writes this module's globals for a checkpoint (see state.ts). */
+export function saveState(): void {
+  put(<u64>svcBase);
+  put(<u64>svcCap);
+  put(<u64>topoN);
+  put(<u64>topoJ);
+  put(<u64>depOff);
+  put(<u64>deps);
+  put(<u64>rdepOff);
+  put(<u64>rdeps);
+  put(<u64>edges);
+  put(<u64>jOff);
+  put(<u64>jSvc);
+  put(<u64>jDirect);
+  put(<u64>jEdges);
+  put(<u64>sjOff);
+  put(<u64>sjJ);
+  put(<u64>staging);
+  put(<u64>stagingBytes);
+  put(<u64>stN);
+  put(<u64>stE);
+  put(<u64>stJ);
+  put(<u64>stJE);
+  put(<u64>journeyTopology);
+}
+
+/** loadState reads them back in the same order. */
+export function loadState(): void {
+  svcBase = <usize>get();
+  svcCap = <u32>get();
+  topoN = <u32>get();
+  topoJ = <u32>get();
+  depOff = <usize>get();
+  deps = <usize>get();
+  rdepOff = <usize>get();
+  rdeps = <usize>get();
+  edges = <u32>get();
+  jOff = <usize>get();
+  jSvc = <usize>get();
+  jDirect = <usize>get();
+  jEdges = <u32>get();
+  sjOff = <usize>get();
+  sjJ = <usize>get();
+  staging = <usize>get();
+  stagingBytes = <usize>get();
+  stN = <u32>get();
+  stE = <u32>get();
+  stJ = <u32>get();
+  stJE = <u32>get();
+  journeyTopology = <usize>get();
 }

@@ -5,6 +5,7 @@
 // lateness bound give identical outputs. Records behind the watermark are
 // reported as late and not applied.
 import { blockCapacity, growBlock } from "./arena";
+import { get, getF, put, putF } from "./state";
 import { applyAlert, applyChange, applyHealthCheck, applyMetric, recoverTimer } from "./health";
 import { applyAction, escalateTimer, resolveTimer } from "./incidents";
 import { applyFeedback, applyJourneySignal, journeyPredictionDeadline } from "./journeys";
@@ -268,4 +269,34 @@ export function advanceTo(w: f64): void {
 /** pendingCount is the number of records waiting for the watermark. */
 export function pendingCount(): u32 {
   return pendCount;
+}
+
+/** saveState writes this module's globals for a checkpoint (see state.ts). */
+export function saveState(): void {
+  putF(watermark);
+  putF(maxTs);
+  put(<u64>lateCount);
+  put(<u64>appliedCount);
+  put(<u64>inBase);
+  put(<u64>inCap);
+  put(<u64>pend);
+  put(<u64>pendCount);
+  put(<u64>pendCap);
+  put(<u64>tmp);
+  put(<u64>tmpCap);
+}
+
+/** loadState reads them back in the same order. */
+export function loadState(): void {
+  watermark = getF();
+  maxTs = getF();
+  lateCount = <u64>get();
+  appliedCount = <u64>get();
+  inBase = <usize>get();
+  inCap = <u32>get();
+  pend = <usize>get();
+  pendCount = <u32>get();
+  pendCap = <u32>get();
+  tmp = <usize>get();
+  tmpCap = <u32>get();
 }

@@ -3,6 +3,7 @@
 // the same points. A timer may be stale (its target was rescheduled); the
 // handler checks and ignores it.
 import { blockCapacity, growBlock } from "./arena";
+import { get, getF, put, putF } from "./state";
 
 const T_BYTES: usize = 16;
 let heapBase: usize = 0;
@@ -93,4 +94,18 @@ export function pop(): void {
     swap(i, m);
     i = m;
   }
+}
+
+/** saveState writes this module's globals for a checkpoint (see state.ts). */
+export function saveState(): void {
+  put(<u64>heapBase);
+  put(<u64>heapCap);
+  put(<u64>timerCount);
+}
+
+/** loadState reads them back in the same order. */
+export function loadState(): void {
+  heapBase = <usize>get();
+  heapCap = <u32>get();
+  timerCount = <u32>get();
 }

@@ -41,7 +41,12 @@ export async function runIngestSuite(opts: { quick: boolean }): Promise<BenchRes
     ...defaultConfig(),
     dataDir: dir,
     grpc: { host: "127.0.0.1", port: 0 },
-    core: { latenessMs: 2_000, heartbeatLagMs: 0 },
+    core: {
+      ...defaultConfig().core,
+      latenessMs: 2_000,
+      heartbeatLagMs: 0,
+      checkpointIntervalMs: 0,
+    },
   };
   const rt = await startRuntime(config, { topology });
   const client = new ImpactdClient(rt.grpc.address);

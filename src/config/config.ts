@@ -15,6 +15,8 @@ export const DEFAULT_GRPC_PORT = 7070;
 export const DEFAULT_LATENESS_MS = 2_000;
 /** DEFAULT_HEARTBEAT_LAG_MS: with no events, event time follows the wall clock this far behind. */
 export const DEFAULT_HEARTBEAT_LAG_MS = 60_000;
+/** DEFAULT_CHECKPOINT_INTERVAL_MS: how often core state is checkpointed to the data directory. */
+export const DEFAULT_CHECKPOINT_INTERVAL_MS = 60_000;
 
 /** Config is the validated service configuration. */
 export interface Config {
@@ -33,6 +35,8 @@ export interface Config {
     latenessMs: number;
     /** 0 disables the wall-clock heartbeat (replays, demos). @default DEFAULT_HEARTBEAT_LAG_MS */
     heartbeatLagMs: number;
+    /** 0 disables periodic checkpoints (one is still written at a clean stop). @default DEFAULT_CHECKPOINT_INTERVAL_MS */
+    checkpointIntervalMs: number;
   };
 }
 
@@ -42,7 +46,11 @@ export function defaultConfig(): Config {
     dataDir: DEFAULT_DATA_DIR,
     topology: undefined,
     grpc: { host: DEFAULT_HOST, port: DEFAULT_GRPC_PORT },
-    core: { latenessMs: DEFAULT_LATENESS_MS, heartbeatLagMs: DEFAULT_HEARTBEAT_LAG_MS },
+    core: {
+      latenessMs: DEFAULT_LATENESS_MS,
+      heartbeatLagMs: DEFAULT_HEARTBEAT_LAG_MS,
+      checkpointIntervalMs: DEFAULT_CHECKPOINT_INTERVAL_MS,
+    },
   };
 }
 
@@ -91,7 +99,7 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = {}): Config {
   const grpc = object(top.grpc, "grpc");
   known(grpc, "grpc", ["host", "port"]);
   const core = object(top.core, "core");
-  known(core, "core", ["lateness_ms", "heartbeat_lag_ms"]);
+  known(core, "core", ["lateness_ms", "heartbeat_lag_ms", "checkpoint_interval_ms"]);
   return {
     dataDir: str(env.IMPACTD_DATA_DIR ?? top.data_dir, "data_dir", d.dataDir),
     topology:
@@ -108,6 +116,13 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = {}): Config {
         core.heartbeat_lag_ms,
         "core.heartbeat_lag_ms",
         d.core.heartbeatLagMs,
+        0,
+        86_400_000,
+      ),
+      checkpointIntervalMs: int(
+        core.checkpoint_interval_ms,
+        "core.checkpoint_interval_ms",
+        d.core.checkpointIntervalMs,
         0,
         86_400_000,
       ),

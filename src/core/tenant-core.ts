@@ -45,7 +45,7 @@ import {
   OUT_V4,
   OUT_VERSION,
 } from "./layout.js";
-import { WasmCore } from "./wasm-core.js";
+import { CoreError, WasmCore } from "./wasm-core.js";
 
 const SOFT_BIT = 0x80000000;
 /** How many hops of hard dependencies below its steps a journey is said to need. */
@@ -212,6 +212,29 @@ export type CoreOutput =
       abandonment: number;
       abandonmentBaseline: number;
     };
+
+/** TenantCoreSnapshot is everything a TenantCore needs to resume where it was. */
+export interface TenantCoreSnapshot {
+  buildId: string;
+  memory: Uint8Array;
+  names: Record<
+    | "services"
+    | "journeys"
+    | "steps"
+    | "fingerprints"
+    | "customMetrics"
+    | "devices"
+    | "actors"
+    | "teams"
+    | "skills",
+    string[]
+  >;
+  changes: [number, ChangeInfo][];
+  nextChange: number;
+  attached: string[];
+  topologyJourneys: string[];
+  stepIndex: [string, number][];
+}
 
 /** BatchResult is what one batch produced. */
 export interface BatchResult {
@@ -541,6 +564,59 @@ export class TenantCore {
     if (this.services.size > before) core.reserveServices(this.services.size);
     const n = core.process(events.length);
     return { outputs: this.decode(n), unknownServices };
+  }
+
+  /** snapshot captures the core's memory and every name table, to restore later. */
+  snapshot(): TenantCoreSnapshot {
+    return {
+      buildId: this.core.buildId,
+      memory: this.core.snapshot(),
+      names: {
+        services: [...this.services.names()],
+        journeys: [...this.journeys.names()],
+        steps: [...this.steps.names()],
+        fingerprints: [...this.fingerprints.names()],
+        customMetrics: [...this.customMetrics.names()],
+        devices: [...this.devices.names()],
+        actors: [...this.actors.names()],
+        teams: [...this.teams.names()],
+        skills: [...this.skills.names()],
+      },
+      changes: [...this.changes.entries()],
+      nextChange: this.nextChange,
+      attached: [...this.attached],
+      topologyJourneys: [...this.topologyJourneys],
+      stepIndex: [...this.stepIndex.entries()],
+    };
+  }
+
+  /** restore loads a snapshot taken from a core of the same build. */
+  restore(s: TenantCoreSnapshot): void {
+    if (s.buildId !== this.core.buildId) {
+      throw new CoreError(
+        `checkpoint was taken by core build ${s.buildId}, this is ${this.core.buildId}`,
+      );
+    }
+    this.core.restoreSnapshot(s.memory);
+    const fill = (i: Interner, names: readonly string[]) => {
+      for (const n of names) i.id(n);
+    };
+    fill(this.services, s.names.services);
+    fill(this.journeys, s.names.journeys);
+    fill(this.steps, s.names.steps);
+    fill(this.fingerprints, s.names.fingerprints);
+    fill(this.customMetrics, s.names.customMetrics);
+    fill(this.devices, s.names.devices);
+    fill(this.actors, s.names.actors);
+    fill(this.teams, s.names.teams);
+    fill(this.skills, s.names.skills);
+    this.changes.clear();
+    for (const [k, v] of s.changes) this.changes.set(k, v);
+    this.nextChange = s.nextChange;
+    this.attached = new Set(s.attached);
+    this.topologyJourneys = new Set(s.topologyJourneys);
+    this.stepIndex.clear();
+    for (const [k, v] of s.stepIndex) this.stepIndex.set(k, v);
   }
 
   /** watermark is the event time up to which everything has been applied. */

@@ -1,6 +1,7 @@
 // The host side of the WASM bridge: loads the AssemblyScript core, writes
 // batches of fixed-width records into its linear memory and reads decision
 // records back. One exported call per batch; nothing is allocated per event.
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ImpactdError } from "../errors.js";
@@ -35,6 +36,8 @@ interface CoreExports {
   serviceRouting(s: number, owner: number, kinds: number): void;
   stat(which: number): number;
   layout(which: number): number;
+  checkpoint(): number;
+  restore(): number;
 }
 
 /** CoreError reports a trap or abort inside the WASM core. */
@@ -45,6 +48,7 @@ export class CoreError extends ImpactdError {
 }
 
 const modules = new Map<string, WebAssembly.Module>();
+const buildIds = new Map<string, string>();
 
 /** coreWasmPath is where `npm run build:wasm` puts the module. */
 export function coreWasmPath(debug = false): string {
@@ -63,6 +67,7 @@ function compiled(debug: boolean): WebAssembly.Module {
     }
     mod = new WebAssembly.Module(bytes);
     modules.set(path, mod);
+    buildIds.set(path, createHash("sha256").update(bytes).digest("hex").slice(0, 16));
   }
   return mod;
 }
@@ -109,6 +114,8 @@ export interface CoreStats {
  */
 export class WasmCore {
   private readonly x: CoreExports;
+  /** Identifies the module build; a checkpoint only restores into the same build. */
+  readonly buildId: string;
   private buffer: ArrayBuffer;
   private f64!: Float64Array;
   private u32!: Uint32Array;
@@ -127,6 +134,7 @@ export class WasmCore {
       },
     });
     this.x = instance.exports as unknown as CoreExports;
+    this.buildId = buildIds.get(coreWasmPath(options.debug ?? false)) ?? "";
     this.buffer = this.x.memory.buffer;
     this.views();
   }
@@ -153,6 +161,23 @@ export class WasmCore {
       if (cause instanceof CoreError) throw cause;
       throw new CoreError(`core trapped: ${(cause as Error).message}`, { cause });
     }
+  }
+
+  /** snapshot returns a copy of the core's whole state (its linear memory). */
+  snapshot(): Uint8Array {
+    this.call(() => this.x.checkpoint());
+    return new Uint8Array(this.x.memory.buffer).slice();
+  }
+
+  /** restoreSnapshot replaces this instance's state with one taken by snapshot(). */
+  restoreSnapshot(bytes: Uint8Array): void {
+    const have = this.x.memory.buffer.byteLength;
+    if (bytes.length > have) this.x.memory.grow(Math.ceil((bytes.length - have) / 65536));
+    const mem = new Uint8Array(this.x.memory.buffer);
+    mem.set(bytes);
+    mem.fill(0, bytes.length);
+    this.call(() => this.x.restore());
+    this.views();
   }
 
   /** layoutValue exposes the module's layout constants (for the mirror test). */

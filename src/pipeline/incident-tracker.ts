@@ -331,6 +331,39 @@ export class IncidentTracker {
     }
   }
 
+  /** exportState returns the tracker's incidents as plain JSON-able data. */
+  exportState(): unknown {
+    return {
+      closedOrder: this.closedOrder,
+      incidents: [...this.byNum.values()].map((st) => ({
+        ...st,
+        health: [...st.health],
+        journeys: [...st.journeys],
+        peakByJourney: [...st.peakByJourney],
+        experience: [...st.experience],
+        changes: [...st.changes],
+      })),
+    };
+  }
+
+  /** importState loads what exportState returned (into an empty tracker). */
+  importState(data: unknown): void {
+    const d = data as { closedOrder: number[]; incidents: Record<string, unknown>[] };
+    for (const raw of d.incidents) {
+      const st = {
+        ...raw,
+        health: new Map(raw.health as [string, number][]),
+        journeys: new Map(raw.journeys as [string, JourneyImpact][]),
+        peakByJourney: new Map(raw.peakByJourney as [string, number][]),
+        experience: new Map(raw.experience as [string, ExperienceSignal][]),
+        changes: new Set(raw.changes as string[]),
+      } as unknown as IncidentState;
+      this.byNum.set(st.num, st);
+      this.byId.set(st.id, st);
+    }
+    this.closedOrder.push(...d.closedOrder);
+  }
+
   /** all returns every incident the tracker holds, newest first. */
   all(): IncidentState[] {
     return [...this.byNum.values()].sort((a, b) => b.openedMs - a.openedMs || b.num - a.num);

@@ -52,6 +52,16 @@ export class PredictionBook {
     return touched;
   }
 
+  /** exportState returns the predictions keyed by the core's ids. */
+  exportState(): [number, Prediction][] {
+    return [...this.byId.entries()];
+  }
+
+  /** importState loads what exportState returned. */
+  importState(entries: [number, Prediction][]): void {
+    for (const [k, v] of entries) this.byId.set(k, v);
+  }
+
   /** all lists the predictions held, oldest first. */
   all(): Prediction[] {
     return [...this.byId.values()];

@@ -23,6 +23,16 @@ export class RecentIds {
     return true;
   }
 
+  /** ids lists the remembered ids, oldest first. */
+  ids(): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < this.capacity; i++) {
+      const id = this.ring[(this.next + i) % this.capacity];
+      if (id !== undefined) out.push(id);
+    }
+    return out;
+  }
+
   /** size is the number of ids remembered. */
   get size(): number {
     return this.set.size;

@@ -1,6 +1,7 @@
 // Runtime wires one impactd process together: sink, pipeline, topology and
 // front ends. `impactd serve`, `impactd demo` and the end-to-end tests all
 // start the same runtime.
+import { join } from "node:path";
 import type { Config } from "../config/config.js";
 import { P_LATENESS_MS } from "../core/layout.js";
 import type { Topology } from "../gen/impactd/v1/topology.js";
@@ -26,6 +27,8 @@ export interface RuntimeOptions {
   topology?: Topology;
   limits?: ValidationLimits;
   now?: () => number;
+  /** Restore from and write checkpoints in `<dataDir>/checkpoints`. @default true */
+  checkpoints?: boolean;
 }
 
 /** sinkAdapter exposes a Sink's table writers as the pipeline's sink. */
@@ -49,6 +52,17 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     ...(options.limits === undefined ? {} : { limits: options.limits }),
     ...(options.now === undefined ? {} : { now: options.now }),
   });
+  const checkpointDir = join(config.dataDir, "checkpoints");
+  const checkpoints = options.checkpoints ?? true;
+  if (checkpoints) {
+    const restored = pipeline.restoreCheckpoints(checkpointDir);
+    if (restored.tenants > 0) {
+      console.error(
+        `impactd: resumed ${restored.tenants} tenant(s) from checkpoints taken at ${new Date(restored.takenAtMs ?? 0).toISOString()}`,
+      );
+    }
+  }
+  // A topology given explicitly applies over a checkpoint's (state is kept).
   if (topology !== undefined) pipeline.setTopology(DEFAULT_TENANT, topology);
   let grpc: GrpcServer;
   try {
@@ -56,6 +70,17 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   } catch (err) {
     await sink.close();
     throw err;
+  }
+  let checkpointTimer: NodeJS.Timeout | undefined;
+  if (checkpoints && config.core.checkpointIntervalMs > 0) {
+    checkpointTimer = setInterval(() => {
+      try {
+        pipeline.checkpoint(checkpointDir);
+      } catch (err) {
+        console.error(`impactd: checkpoint failed: ${(err as Error).message}`);
+      }
+    }, config.core.checkpointIntervalMs);
+    checkpointTimer.unref();
   }
   let heartbeat: NodeJS.Timeout | undefined;
   if (config.core.heartbeatLagMs > 0) {
@@ -73,7 +98,11 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     grpc,
     async stop() {
       if (heartbeat !== undefined) clearInterval(heartbeat);
+      if (checkpointTimer !== undefined) clearInterval(checkpointTimer);
       await grpc.close();
+      // A clean stop checkpoints before flushing: what still waits for the
+      // watermark stays pending and is resumed, not forced through.
+      if (checkpoints) pipeline.checkpoint(checkpointDir);
       await pipeline.flush();
       await sink.flush();
       await sink.close();

@@ -33,7 +33,12 @@ beforeAll(async () => {
     ...defaultConfig(),
     dataDir: dir,
     grpc: { host: "127.0.0.1", port: 0 },
-    core: { latenessMs: 2_000, heartbeatLagMs: 0 },
+    core: {
+      ...defaultConfig().core,
+      latenessMs: 2_000,
+      heartbeatLagMs: 0,
+      checkpointIntervalMs: 0,
+    },
   };
   rt = await startRuntime(config);
   client = new ImpactdClient(rt.grpc.address);

@@ -208,4 +208,26 @@ describe("core bridge", () => {
     const again = [...replay.process(stored).outputs, ...replay.flush()];
     expect(again).toEqual(out);
   });
+
+  it("resumes from a checkpoint exactly where an uninterrupted run would be", () => {
+    const events = cascade();
+    const whole = new TenantCore();
+    whole.setTopology(topology());
+    const expected = run(whole, events, 5);
+    const half = Math.floor(events.length / 2);
+    const before: CoreOutput[] = [];
+    const a = new TenantCore();
+    a.setTopology(topology());
+    for (let i = 0; i < half; i += 5)
+      before.push(...a.process(events.slice(i, Math.min(i + 5, half))).outputs);
+    const snap = a.snapshot();
+    const b = new TenantCore();
+    b.restore(snap);
+    const after: CoreOutput[] = [];
+    for (let i = half; i < events.length; i += 5)
+      after.push(...b.process(events.slice(i, Math.min(i + 5, events.length))).outputs);
+    after.push(...b.flush());
+    expect([...before, ...after]).toEqual(expected);
+    expect(b.core.stats().incidents).toBe(1);
+  });
 });

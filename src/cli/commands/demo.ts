@@ -96,11 +96,18 @@ export const demoCommand: Command = {
       ...defaultConfig(),
       dataDir,
       grpc: { host: "127.0.0.1", port },
-      core: { latenessMs: 2_000, heartbeatLagMs: 0 },
+      core: {
+        ...defaultConfig().core,
+        latenessMs: 2_000,
+        heartbeatLagMs: 0,
+        checkpointIntervalMs: 0,
+      },
     };
     console.log(`impactd demo: starting embedded pipeline (data in ${dataDir})`);
+    // Each demo is a fresh simulation: no resuming from an earlier run.
     const rt = await startRuntime(config, {
       limits: { ...DEFAULT_LIMITS, maxPastMs: durationMs + 86_400_000 },
+      checkpoints: false,
     });
     const client = new ImpactdClient(rt.grpc.address);
     const progress = new Progress();
