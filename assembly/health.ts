@@ -37,7 +37,6 @@ import { emit, setA, setB, setV0, setV1, setV2 } from "./output";
 import { param } from "./params";
 import { updateServiceForecast } from "./predict";
 import {
-  S_ANOMALY,
   S_CHANGE_ID,
   S_CHANGE_TS,
   S_CRIT,
@@ -62,7 +61,7 @@ import { schedule, T_RECOVER } from "./timers";
 
 // Floors for the standard deviation, so a very steady baseline does not turn
 // noise into huge scores: absolute, and relative to the baseline itself.
-const ERR_FLOOR: f64 = 0.002;
+export const ERR_FLOOR: f64 = 0.002;
 const LAT_FLOOR: f64 = 5.0;
 const REL_FLOOR: f64 = 0.1;
 // A baseline learns only from samples within this many deviations of it.
@@ -87,21 +86,37 @@ function fpSlot(id: u32): usize {
 
 // @ts-ignore: decorator
 @inline
-function zscore(value: f64, base: f64, variance: f64, floor: f64): f64 {
-  const sd = max(sqrt(variance), max(REL_FLOOR * abs(base), floor));
-  return (value - base) / sd;
+function zscore(value: f64, base: f64, sd: f64, floor: f64): f64 {
+  return (value - base) / max(sd, max(REL_FLOOR * abs(base), floor));
 }
 
 /** errZ is the anomaly score of the service's error rate (0 while warming up). */
 export function errZ(p: usize): f64 {
   if (<f64>load<u32>(p + S_ERR_N) < param(P_WARMUP)) return 0;
-  return zscore(load<f64>(p + S_ERR), load<f64>(p + S_ERR_BASE), load<f64>(p + S_ERR_VAR), ERR_FLOOR);
+  return zscore(load<f64>(p + S_ERR), load<f64>(p + S_ERR_BASE), sqrt(load<f64>(p + S_ERR_VAR)), ERR_FLOOR);
 }
 
 /** latZ is the anomaly score of the service's latency (0 while warming up). */
 export function latZ(p: usize): f64 {
   if (<f64>load<u32>(p + S_LAT_N) < param(P_WARMUP)) return 0;
-  return zscore(load<f64>(p + S_LAT), load<f64>(p + S_LAT_BASE), load<f64>(p + S_LAT_VAR), LAT_FLOOR);
+  return zscore(load<f64>(p + S_LAT), load<f64>(p + S_LAT_BASE), sqrt(load<f64>(p + S_LAT_VAR)), LAT_FLOOR);
+}
+
+/**
+ * within is true when `d` (value - baseline) is below `z` floored deviations.
+ * It compares squares, so the per-sample path needs no square root.
+ */
+// @ts-ignore: decorator
+@inline
+export function within(d: f64, z: f64, variance: f64, base: f64, floor: f64): bool {
+  if (d <= 0) return true;
+  const f = max(REL_FLOOR * abs(base), floor);
+  return d * d < z * z * max(variance, f * f);
+}
+
+/** anomaly is the service's anomaly score now: the higher of its metrics' z, at least 0. */
+export function anomaly(p: usize): f64 {
+  return max(0.0, max(errZ(p), latZ(p)));
 }
 
 /** evidence is the health level the current evidence supports. */
@@ -116,12 +131,12 @@ function evidence(p: usize): u8 {
     if (err >= param(P_DOWN_ERR)) return H_DOWN;
     if (err > load<f64>(p + S_SLO_ERR)) level = H_DEGRADED;
     const base = load<f64>(p + S_ERR_BASE);
-    if (errZ(p) >= zLimit && err - base >= max(ERR_MATERIAL, base)) level = H_DEGRADED;
+    if (err - base >= max(ERR_MATERIAL, base) && errZ(p) >= zLimit) level = H_DEGRADED;
   }
   if (load<u32>(p + S_LAT_N) > 0) {
     const lat = load<f64>(p + S_LAT);
     if (lat > load<f64>(p + S_SLO_LAT)) level = H_DEGRADED;
-    if (latZ(p) >= zLimit && lat >= LAT_MATERIAL * load<f64>(p + S_LAT_BASE)) level = H_DEGRADED;
+    if (lat >= LAT_MATERIAL * load<f64>(p + S_LAT_BASE) && latZ(p) >= zLimit) level = H_DEGRADED;
   }
   return level;
 }
@@ -132,7 +147,7 @@ function emitHealth(ts: f64, s: u32, p: usize, now: u8, was: u8): void {
   setB(o, was);
   setV0(o, load<f64>(p + S_ERR));
   setV1(o, load<f64>(p + S_LAT));
-  setV2(o, load<f64>(p + S_ANOMALY));
+  setV2(o, anomaly(p));
 }
 
 /** reevaluate applies the current evidence of service `s` at time `ts`. */
@@ -212,7 +227,7 @@ function learn(
   const warm = <f64>n < param(P_WARMUP);
   const learnable = warm
     ? x <= limit
-    : load<u8>(p + S_HEALTH) < H_DEGRADED && zscore(x, base, variance, floor) < LEARN_Z;
+    : load<u8>(p + S_HEALTH) < H_DEGRADED && within(x - base, LEARN_Z, variance, base, floor);
   if (learnable) {
     const a = warm ? 1.0 / <f64>(n + 1) : param(P_BASE_ALPHA);
     const d = x - base;
@@ -238,7 +253,6 @@ export function applyMetric(s: u32, ts: f64, metric: u8, value: f64): void {
   } else {
     return;
   }
-  store<f64>(p + S_ANOMALY, max(0.0, max(errZ(p), latZ(p))));
   const was = load<u8>(p + S_HEALTH);
   reevaluate(s, ts);
   // While unhealthy, its error rate moves the journeys' estimated impact

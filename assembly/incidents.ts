@@ -3,6 +3,7 @@
 // lifecycle OPEN -> (ACKNOWLEDGED) -> MITIGATED -> RESOLVED, with reopening
 // instead of duplicates.
 import { allocBlock, blockCapacity, freeBlock, growBlock } from "./arena";
+import { anomaly } from "./health";
 import { get, getF, put, putF } from "./state";
 import {
   abandonBase,
@@ -72,7 +73,6 @@ import {
   rdepAt,
   rdepEnd,
   rdepStart,
-  S_ANOMALY,
   S_CHANGE_ID,
   S_CHANGE_TS,
   S_DEPTH,
@@ -394,7 +394,7 @@ export function onUnhealthy(s: u32, ts: f64): void {
 // health changes so every incident version is complete on its own.
 function emitMember(n: u32, s: u32, ts: f64): void {
   const sp = svc(s);
-  const a = load<f64>(sp + S_ANOMALY);
+  const a = anomaly(sp);
   if (a > load<f64>(sp + S_PEAK_ANOMALY)) store<f64>(sp + S_PEAK_ANOMALY, a);
   const o = emit(ts, O_MEMBER, n, s);
   setA(o, load<u8>(sp + S_HEALTH));
@@ -521,7 +521,7 @@ function join(n: u32, s: u32, ts: f64): void {
   unmitigate(n, ts);
   store<f64>(sp + S_ONSET, ts);
   store<u8>(sp + S_PEAK, load<u8>(sp + S_HEALTH));
-  store<f64>(sp + S_PEAK_ANOMALY, load<f64>(sp + S_ANOMALY));
+  store<f64>(sp + S_PEAK_ANOMALY, anomaly(sp));
   store<u32>(sp + S_INCIDENT, n);
   store<u32>(sp + S_LAST_INCIDENT, n);
   store<u32>(sp + S_NEXT, load<u32>(ip + I_HEAD));
@@ -692,7 +692,7 @@ export function openExperienceIncident(j: u32, ts: f64, bits: u8): u32 {
   for (let k = journeyServiceStart(j); k < journeyServiceEnd(j); k++) {
     const id = journeyServiceAt(k);
     const sp = svc(id);
-    let score: f64 = min(load<f64>(sp + S_ANOMALY), 10.0) / 10.0;
+    let score: f64 = min(anomaly(sp), 10.0) / 10.0;
     if (load<u8>(sp + S_HEALTH) >= H_DEGRADED) score += 1.0;
     const cts = load<f64>(sp + S_CHANGE_TS);
     if (cts > 0 && cts <= ts && ts - cts <= changeWindow) score += 1.0;
@@ -718,7 +718,7 @@ export function openExperienceIncident(j: u32, ts: f64, bits: u8): u32 {
     const id = r == 0 ? s1 : r == 1 ? s2 : s3;
     const sp = svc(id);
     let reasons: u32 = R_SUSPECT;
-    if (load<f64>(sp + S_ANOMALY) >= 3.0) reasons |= R_ANOMALOUS;
+    if (anomaly(sp) >= 3.0) reasons |= R_ANOMALOUS;
     const cts = load<f64>(sp + S_CHANGE_TS);
     let change: u32 = 0;
     if (cts > 0 && cts <= ts && ts - cts <= changeWindow) {

@@ -34,6 +34,7 @@ import {
   S_SLO_ERR,
   svc,
 } from "./services";
+import { ERR_FLOOR, within } from "./health";
 import { serviceExposure } from "./journeys";
 import { schedule, T_PRED_DEADLINE } from "./timers";
 
@@ -42,8 +43,8 @@ export let predictionCount: u32 = 0;
 
 // Significance of the rise before a forecast may turn into a prediction.
 const RISE_Z: f64 = 3.0;
-const ERR_FLOOR: f64 = 0.002;
-const REL_FLOOR: f64 = 0.1;
+// Below this many deviations above baseline the trend is not followed.
+const ELEVATED_Z: f64 = 1.5;
 
 /**
  * holt updates a (level, trend, ts) triple at `base` offsets of record `p`
@@ -122,9 +123,21 @@ export function emitOutcome(ts: f64, entity: u32, kind: u32, id: u32, outcome: u
 /** updateServiceForecast folds error-rate sample x into the service's forecast. */
 export function updateServiceForecast(s: u32, ts: f64, x: f64): void {
   const p = svc(s);
-  holt(p, S_HOLT_LEVEL, S_HOLT_TREND, S_HOLT_TS, x, ts);
   const threshold = load<f64>(p + S_SLO_ERR);
   const active = load<u32>(p + S_PRED_ID);
+  const base = load<f64>(p + S_ERR_BASE);
+  const variance = load<f64>(p + S_ERR_VAR);
+  // Most samples sit near the baseline: then the forecast restarts from the
+  // sample (three stores) instead of running Holt's update, which only
+  // matters once the error rate has risen (RISE_Z is needed to predict).
+  if (active == 0 && within(load<f64>(p + S_ERR) - base, ELEVATED_Z, variance, base, ERR_FLOOR)) {
+    store<f64>(p + S_HOLT_LEVEL, x);
+    store<f64>(p + S_HOLT_TREND, 0);
+    store<f64>(p + S_HOLT_TS, ts);
+    store<u32>(p + S_PRED_STREAK, 0);
+    return;
+  }
+  holt(p, S_HOLT_LEVEL, S_HOLT_TREND, S_HOLT_TS, x, ts);
   // The SLO is breached: score the active prediction.
   if (load<f64>(p + S_ERR) > threshold) {
     if (active != 0) {
@@ -139,9 +152,11 @@ export function updateServiceForecast(s: u32, ts: f64, x: f64): void {
   const trend = load<f64>(p + S_HOLT_TREND);
   const horizon = param(P_HORIZON_MS);
   const tb = timeToBreach(level, trend, threshold);
-  const base = load<f64>(p + S_ERR_BASE);
-  const sd = max(sqrt(load<f64>(p + S_ERR_VAR)), max(REL_FLOOR * base, ERR_FLOOR));
-  if (tb < 0 || tb > horizon || (level - base) / sd < RISE_Z) {
+  if (tb < 0 || tb > horizon) {
+    store<u32>(p + S_PRED_STREAK, 0);
+    return;
+  }
+  if (within(level - base, RISE_Z, variance, base, ERR_FLOOR)) {
     store<u32>(p + S_PRED_STREAK, 0);
     return;
   }

@@ -33,7 +33,7 @@ export const S_LAT_N: usize = 116; // u32 latency samples seen
 export const S_MARK: usize = 120; // u32 traversal epoch stamp
 export const S_DEPTH: usize = 124; // u32 traversal depth
 export const S_SAT: usize = 128; // f64 smoothed saturation
-export const S_ANOMALY: usize = 136; // f64 current anomaly score (z, 0 when normal)
+// 136: unused (was the stored anomaly score; now computed when needed).
 export const S_PEAK_ANOMALY: usize = 144; // f64 highest anomaly in the current incident
 export const S_HOLT_LEVEL: usize = 152; // f64 Holt level of the error rate
 export const S_HOLT_TREND: usize = 160; // f64 Holt trend, per millisecond
@@ -46,6 +46,7 @@ export const S_PRED_STREAK: usize = 200; // u32 consecutive forecasts of a breac
 export const S_JOURNEY_MARK: usize = 204; // u32 scratch stamp for journey scans
 export const S_OWNER: usize = 208; // u32 owning team id + 1, 0 = none
 export const S_KINDS: usize = 212; // u32 failure-kind bits (database, network, ...)
+// 216..255: unused.
 
 export let svcBase: usize = 0;
 export let svcCap: u32 = 0;

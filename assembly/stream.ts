@@ -168,7 +168,7 @@ function fireTimersUpTo(limit: f64, inclusive: bool): void {
 
 function apply(p: usize): void {
   const ts = load<f64>(p + IN_TS);
-  fireTimersUpTo(ts, true);
+  if (nextDue() <= ts) fireTimersUpTo(ts, true);
   const kind = load<u8>(p + IN_KIND);
   const entity = load<u32>(p + IN_ENTITY);
   const code = load<u8>(p + IN_CODE);
@@ -242,8 +242,9 @@ export function ingest(n: u32): void {
     tmpCap = capOf(total);
   }
   if (kept > 0) {
-    if (pendCount == 0) {
-      memory.copy(pend, inBase, <usize>kept * IN_BYTES);
+    if (pendCount == 0 || !before(inBase, pend + <usize>(pendCount - 1) * IN_BYTES)) {
+      // In order after what is pending (the usual case): append.
+      memory.copy(pend + <usize>pendCount * IN_BYTES, inBase, <usize>kept * IN_BYTES);
     } else {
       merge(pend, pendCount, inBase, kept, tmp);
       const t = pend;

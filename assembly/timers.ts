@@ -66,6 +66,8 @@ export function schedule(due: f64, type: u32, target: u32): void {
 }
 
 /** nextDue is the earliest due time, or +inf when no timer is pending. */
+// @ts-ignore: decorator
+@inline
 export function nextDue(): f64 {
   return timerCount == 0 ? Infinity : load<f64>(at(0));
 }
