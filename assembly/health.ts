@@ -27,7 +27,9 @@ import {
   O_HEALTH,
   P_BASE_ALPHA,
   P_DOWN_ERR,
+  P_ALERT_CONFIRM_MS,
   P_ERR_ALPHA,
+  P_FRESH_MS,
   P_RECOVER_MS,
   P_WARMUP,
   P_Z_UNHEALTHY,
@@ -45,11 +47,14 @@ import {
   S_ERR_N,
   S_ERR_VAR,
   S_FIRING,
+  S_FIRING_SINCE,
   S_HC,
+  S_HC_STREAK,
   S_HEALTH,
   S_LAT,
   S_LAT_BASE,
   S_LAT_N,
+  S_LAST_METRIC_TS,
   S_LAT_VAR,
   S_RECOVER_DUE,
   S_SAT,
@@ -57,7 +62,7 @@ import {
   S_SLO_LAT,
   svc,
 } from "./services";
-import { schedule, T_RECOVER } from "./timers";
+import { schedule, T_CONFIRM, T_RECOVER } from "./timers";
 
 // Floors for the standard deviation, so a very steady baseline does not turn
 // noise into huge scores: absolute, and relative to the baseline itself.
@@ -119,12 +124,24 @@ export function anomaly(p: usize): f64 {
   return max(0.0, max(errZ(p), latZ(p)));
 }
 
-/** evidence is the health level the current evidence supports. */
-function evidence(p: usize): u8 {
-  const hc = load<u8>(p + S_HC);
-  if (hc == H_DOWN || load<u32>(p + S_CRIT) > 0) return H_DOWN;
+// Fresh, warmed-up metrics can vouch for a service: then a single failing
+// probe or a young non-critical alert contradicted by them is held back.
+function vouched(p: usize, ts: f64): bool {
+  const n = load<u32>(p + S_ERR_N) + load<u32>(p + S_LAT_N);
+  return <f64>n >= param(P_WARMUP) && ts - load<f64>(p + S_LAST_METRIC_TS) <= param(P_FRESH_MS);
+}
+
+/**
+ * evidence is the health level the current evidence supports at `ts`.
+ * Metrics decide first. A probe counts at once unless fresh, normal metrics
+ * contradict it, in which case it needs two failures in a row (a flapping
+ * probe never gets them). A non-critical alert likewise waits
+ * P_ALERT_CONFIRM_MS when metrics say the service is fine. A critical alert
+ * always counts.
+ */
+function evidence(p: usize, ts: f64): u8 {
+  if (load<u32>(p + S_CRIT) > 0) return H_DOWN;
   let level: u8 = H_OK;
-  if (hc == H_DEGRADED || load<u32>(p + S_FIRING) > 0) level = H_DEGRADED;
   const zLimit = param(P_Z_UNHEALTHY);
   if (load<u32>(p + S_ERR_N) > 0) {
     const err = load<f64>(p + S_ERR);
@@ -137,6 +154,15 @@ function evidence(p: usize): u8 {
     const lat = load<f64>(p + S_LAT);
     if (lat > load<f64>(p + S_SLO_LAT)) level = H_DEGRADED;
     if (lat >= LAT_MATERIAL * load<f64>(p + S_LAT_BASE) && latZ(p) >= zLimit) level = H_DEGRADED;
+  }
+  const trusted = level >= H_DEGRADED || !vouched(p, ts);
+  const hc = load<u8>(p + S_HC);
+  if (hc >= H_DEGRADED && (trusted || load<u32>(p + S_HC_STREAK) >= 2)) {
+    if (hc == H_DOWN) return H_DOWN;
+    level = H_DEGRADED;
+  }
+  if (load<u32>(p + S_FIRING) > 0 && (trusted || ts - load<f64>(p + S_FIRING_SINCE) >= param(P_ALERT_CONFIRM_MS))) {
+    level = H_DEGRADED;
   }
   return level;
 }
@@ -153,7 +179,7 @@ function emitHealth(ts: f64, s: u32, p: usize, now: u8, was: u8): void {
 /** reevaluate applies the current evidence of service `s` at time `ts`. */
 function reevaluate(s: u32, ts: f64): void {
   const p = svc(s);
-  const level = evidence(p);
+  const level = evidence(p, ts);
   const cur = load<u8>(p + S_HEALTH);
   if (level >= H_DEGRADED) {
     store<f64>(p + S_RECOVER_DUE, 0);
@@ -185,7 +211,7 @@ export function recoverTimer(s: u32, due: f64): void {
   if (load<f64>(p + S_RECOVER_DUE) != due) return;
   store<f64>(p + S_RECOVER_DUE, 0);
   const cur = load<u8>(p + S_HEALTH);
-  if (cur < H_DEGRADED || evidence(p) >= H_DEGRADED) return;
+  if (cur < H_DEGRADED || evidence(p, due) >= H_DEGRADED) return;
   store<u8>(p + S_HEALTH, H_OK);
   emitHealth(due, s, p, H_OK, cur);
   onRecovered(s, due);
@@ -194,8 +220,15 @@ export function recoverTimer(s: u32, due: f64): void {
 
 /** applyHealthCheck records a probe result. */
 export function applyHealthCheck(s: u32, ts: f64, status: u8): void {
-  store<u8>(svc(s) + S_HC, status);
+  const p = svc(s);
+  store<u8>(p + S_HC, status);
+  store<u32>(p + S_HC_STREAK, status >= H_DEGRADED ? load<u32>(p + S_HC_STREAK) + 1 : 0);
   reevaluate(s, ts);
+}
+
+/** confirmTimer re-evaluates a service whose uncorroborated alert has fired long enough. */
+export function confirmTimer(s: u32, due: f64): void {
+  reevaluate(s, due);
 }
 
 // Updates the fast EWMA and, while healthy and unremarkable, the baseline.
@@ -241,6 +274,7 @@ function learn(
 /** applyMetric folds a metric sample into the service's estimates. */
 export function applyMetric(s: u32, ts: f64, metric: u8, value: f64): void {
   const p = svc(s);
+  if (metric == M_ERROR_RATE || metric == M_LATENCY_P99) store<f64>(p + S_LAST_METRIC_TS, ts);
   if (metric == M_ERROR_RATE) {
     learn(p, value, S_ERR, S_ERR_BASE, S_ERR_VAR, S_ERR_N, ERR_FLOOR, load<f64>(p + S_SLO_ERR));
     updateServiceForecast(s, ts, value);
@@ -269,7 +303,13 @@ export function applyAlert(s: u32, ts: f64, state: u8, severity: u16, fp: u32): 
   if (state == A_FIRING) {
     if (was == 0) {
       store<u8>(slot, crit);
-      store<u32>(p + S_FIRING, load<u32>(p + S_FIRING) + 1);
+      const firing = load<u32>(p + S_FIRING);
+      if (firing == 0) {
+        store<f64>(p + S_FIRING_SINCE, ts);
+        // Held back by healthy metrics? Look again once it has fired long enough.
+        schedule(ts + param(P_ALERT_CONFIRM_MS), T_CONFIRM, s);
+      }
+      store<u32>(p + S_FIRING, firing + 1);
       if (crit == 2) store<u32>(p + S_CRIT, load<u32>(p + S_CRIT) + 1);
     }
     reevaluate(s, ts);

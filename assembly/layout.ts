@@ -194,4 +194,6 @@ export const P_FEEDBACK_DROP: i32 = 21;
 export const P_ABANDON_RISE: i32 = 22;
 export const P_DEGRADED_FAIL: i32 = 23;
 export const P_PAGE_TIER2_CPM: i32 = 24;
+export const P_ALERT_CONFIRM_MS: i32 = 25;
+export const P_FRESH_MS: i32 = 26;
 export const P_COUNT: i32 = 32;

@@ -44,4 +44,6 @@ export function resetParams(): void {
   setParamValue(L.P_ABANDON_RISE, 0.05);
   setParamValue(L.P_DEGRADED_FAIL, 0.05);
   setParamValue(L.P_PAGE_TIER2_CPM, 500);
+  setParamValue(L.P_ALERT_CONFIRM_MS, 15 * 60_000);
+  setParamValue(L.P_FRESH_MS, 60_000);
 }

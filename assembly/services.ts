@@ -46,7 +46,9 @@ export const S_PRED_STREAK: usize = 200; // u32 consecutive forecasts of a breac
 export const S_JOURNEY_MARK: usize = 204; // u32 scratch stamp for journey scans
 export const S_OWNER: usize = 208; // u32 owning team id + 1, 0 = none
 export const S_KINDS: usize = 212; // u32 failure-kind bits (database, network, ...)
-// 216..255: unused.
+export const S_LAST_METRIC_TS: usize = 216; // f64 time of the last error-rate or latency sample
+export const S_HC_STREAK: usize = 224; // u32 consecutive non-OK health checks
+export const S_FIRING_SINCE: usize = 232; // f64 when alerts started firing (0 = none firing)
 
 export let svcBase: usize = 0;
 export let svcCap: u32 = 0;

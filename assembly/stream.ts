@@ -6,7 +6,7 @@
 // reported as late and not applied.
 import { blockCapacity, growBlock } from "./arena";
 import { get, getF, put, putF } from "./state";
-import { applyAlert, applyChange, applyHealthCheck, applyMetric, recoverTimer } from "./health";
+import { applyAlert, applyChange, applyHealthCheck, applyMetric, confirmTimer, recoverTimer } from "./health";
 import { applyAction, escalateTimer, resolveTimer } from "./incidents";
 import { applyFeedback, applyJourneySignal, journeyPredictionDeadline } from "./journeys";
 import { servicePredictionDeadline } from "./predict";
@@ -35,6 +35,7 @@ import { param } from "./params";
 import {
   nextDue,
   pop,
+  T_CONFIRM,
   T_ESCALATE,
   T_JPRED_DEADLINE,
   T_PRED_DEADLINE,
@@ -163,6 +164,7 @@ function fireTimersUpTo(limit: f64, inclusive: bool): void {
     else if (type == T_PRED_DEADLINE) servicePredictionDeadline(target, due);
     else if (type == T_JPRED_DEADLINE) journeyPredictionDeadline(target, due);
     else if (type == T_ESCALATE) escalateTimer(target, due);
+    else if (type == T_CONFIRM) confirmTimer(target, due);
   }
 }
 

@@ -383,3 +383,46 @@ describe("routing and escalation", () => {
     expect(r?.reason).toBe(3); // RT_FALLBACK
   });
 });
+
+describe("noise", () => {
+  const topo = topology([{ name: "api" }, { name: "db" }]);
+  const alert = (ts: number, service: string, state: number, severity = 2): Event =>
+    ev(ts, {
+      $case: "alert",
+      value: {
+        service,
+        name: "Noisy",
+        severity,
+        labels: {},
+        state,
+        fingerprint: "f1",
+        summary: "",
+      },
+    });
+  function healthy(minutes: number): Event[] {
+    const events: Event[] = [];
+    for (let i = 0; i < minutes * 6; i++)
+      events.push(err(T0 + i * 10_000, "api", 0.001 + 0.0002 * noise(i)));
+    return events;
+  }
+
+  it("ignores a flapping probe that healthy metrics contradict", () => {
+    const events = healthy(40);
+    for (let i = 0; i < 60; i++)
+      events.push(health(T0 + 5 * MIN + i * 30_000 + 1, "api", i % 2 === 0 ? 3 : 1));
+    expect(of(run(topo, events), "opened")).toEqual([]);
+  });
+
+  it("holds a warning alert that healthy metrics contradict, and trusts it once it persists", () => {
+    const short = [...healthy(60), alert(T0 + 10 * MIN, "api", 1), alert(T0 + 14 * MIN, "api", 2)];
+    expect(of(run(topo, short), "opened")).toEqual([]);
+    const long = [...healthy(60), alert(T0 + 10 * MIN, "api", 1)];
+    const opened = of(run(topo, long), "opened");
+    expect(opened.map((o) => (o.ts - T0) / MIN)).toEqual([25]); // after the 15-minute confirmation
+  });
+
+  it("trusts probes and alerts at once where no metrics vouch for the service", () => {
+    const out = run(topo, [health(T0, "db", 3), health(T0 + 60 * MIN, "api", 1)]);
+    expect(of(out, "opened").map((o) => o.service)).toEqual(["db"]);
+  });
+});

@@ -210,7 +210,7 @@ export const demoCommand: Command = {
 
 function summarize(
   incidents: ReadonlyMap<string, Incident>,
-  truth: readonly { kind: string; rootCause: string; startMs: number }[],
+  truth: readonly { kind: string; rootCause: string; startMs: number; noise: boolean }[],
   dataDir: string,
   seconds: number,
 ): void {
@@ -236,10 +236,14 @@ function summarize(
     );
     const verdict =
       hit === undefined
-        ? "no incident"
-        : hit.rootCauses[0]?.service === f.rootCause
-          ? `found: ${hit.id}, root cause ranked first`
-          : `in ${hit.id}, root cause ranked ${hit.rootCauses.findIndex((c) => c.service === f.rootCause) + 1 || "below 3"}`;
+        ? f.noise
+          ? "no incident: healthy metrics contradicted it (noise suppressed)"
+          : "no incident"
+        : f.noise
+          ? `became ${hit.id} (noise that was not suppressed)`
+          : hit.rootCauses[0]?.service === f.rootCause
+            ? `found: ${hit.id}, root cause ranked first`
+            : `in ${hit.id}, root cause ranked ${hit.rootCauses.findIndex((c) => c.service === f.rootCause) + 1 || "below 3"}`;
     console.log(`  ${f.kind.padEnd(20)} ${f.rootCause.padEnd(16)} ${verdict}`);
   }
   console.log(`\nData is in ${dataDir}. Try:`);
