@@ -154,7 +154,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 }
 
 /** lookupAlert finds the service and name of the latest alert with `fingerprint` in the events table. */
-async function lookupAlert(
+export async function lookupAlert(
   sink: Sink,
   tenant: string,
   fingerprint: string,
