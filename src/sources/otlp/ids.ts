@@ -22,8 +22,6 @@ export function messageTemplate(text: string): string {
     .slice(0, 512)
     .replace(/"[^"]*"|'[^']*'/g, "<str>")
     .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, "<uuid>")
-    .replace(/\b(0x)?[0-9a-f]*\d[0-9a-f]*\b/gi, (m) =>
-      /^\d+$/.test(m) || m.length >= 8 ? "<n>" : m,
-    )
-    .replace(/\d+(\.\d+)?/g, "<n>");
+    .replace(/\b(?:0x)?(?=[0-9a-f]*\d)[0-9a-f]{8,}\b/gi, "<hex>")
+    .replace(/\d+(?:\.\d+)?/g, "<n>");
 }
