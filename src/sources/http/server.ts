@@ -388,6 +388,48 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     return route.name;
   }
 
+  async function answerError(
+    req: IncomingMessage,
+    res: ServerResponse,
+    state: RequestState,
+    err: unknown,
+  ): Promise<void> {
+    // A sink that fails for now (retryable) is a 503 the sender retries; anything else is a bug.
+    const retryable = (err as { retryable?: boolean }).retryable === true;
+    const e =
+      err instanceof HttpError
+        ? err
+        : retryable
+          ? new HttpError(
+              503,
+              "UNAVAILABLE",
+              `cannot store events now: ${(err as Error).message}`,
+              {
+                retryable,
+              },
+            )
+          : new HttpError(500, "INTERNAL", `internal error: ${(err as Error).message}`);
+    if (e.record) {
+      await pipeline
+        .recordRejection({
+          frontEnd: HTTP_FRONT_END,
+          tenant: state.tenant,
+          code: e.code,
+          reason: `${req.method} ${req.url}: ${e.message}`,
+          payload: e.payload,
+        })
+        .catch(() => {});
+    }
+    const headers: Record<string, string> = {};
+    if (e.retryable || e.status === 503) headers["retry-after"] = String(retryAfter);
+    // An unread body (too large) must not be read: close the connection.
+    if (e.status === 413) headers.connection = "close";
+    if (!res.headersSent) send(res, e.status, errorBody(e.code, e.message, e.extra), headers);
+    else res.end();
+    if (e.status === 413) res.once("finish", () => req.destroy());
+    opts.metrics?.httpRequests.inc({ route: "error", status: String(e.status) });
+  }
+
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     const state: RequestState = { tenant: DEFAULT_TENANT };
     serve(req, res, state)
@@ -395,31 +437,12 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
         opts.metrics?.httpRequests.inc({ route: name, status: String(res.statusCode) }),
       )
       .catch(async (err: unknown) => {
-        const e =
-          err instanceof HttpError
-            ? err
-            : new HttpError(500, "INTERNAL", `internal error: ${(err as Error).message}`, {
-                retryable: (err as { retryable?: boolean }).retryable === true,
-              });
-        if (e.record) {
-          await pipeline
-            .recordRejection({
-              frontEnd: HTTP_FRONT_END,
-              tenant: state.tenant,
-              code: e.code,
-              reason: `${req.method} ${req.url}: ${e.message}`,
-              payload: e.payload,
-            })
-            .catch(() => {});
+        try {
+          await answerError(req, res, state, err);
+        } catch {
+          // The client went away mid-answer: nothing left to tell it.
+          res.destroy();
         }
-        const headers: Record<string, string> = {};
-        if (e.retryable || e.status === 503) headers["retry-after"] = String(retryAfter);
-        // An unread body (too large) must not be read: close the connection.
-        if (e.status === 413) headers.connection = "close";
-        if (!res.headersSent) send(res, e.status, errorBody(e.code, e.message, e.extra), headers);
-        else res.end();
-        if (e.status === 413) res.once("finish", () => req.destroy());
-        opts.metrics?.httpRequests.inc({ route: "error", status: String(e.status) });
       });
   };
   const server = (opts.createServer ?? createServer)(listener);

@@ -178,7 +178,11 @@ export async function startOtlpServer(opts: OtlpServerOptions): Promise<OtlpServ
       callback: sendUnaryData<unknown>,
     ) => {
       exportCall(signal, call, callback).catch((err: unknown) => {
-        callback({ code: status.INTERNAL, details: `otlp: ${(err as Error).message}` });
+        try {
+          callback({ code: status.INTERNAL, details: `otlp: ${(err as Error).message}` });
+        } catch {
+          // Already answered or cancelled: nothing left to tell the client.
+        }
       });
     };
   }
