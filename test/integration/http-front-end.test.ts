@@ -28,7 +28,12 @@ beforeAll(async () => {
     grpc: { host: "127.0.0.1", port: 0 },
     otlp: { ...defaultConfig().otlp, enabled: false },
     http: { ...defaultConfig().http, port: 0, maxBodyBytes: 64 * 1024 },
-    core: { latenessMs: 2_000, heartbeatLagMs: 0 },
+    core: {
+      ...defaultConfig().core,
+      latenessMs: 2_000,
+      heartbeatLagMs: 0,
+      checkpointIntervalMs: 0,
+    },
   });
   base = rt.http?.url ?? "";
 });
