@@ -298,6 +298,7 @@ describe("OTLP metrics", () => {
   });
 
   it("rejects NaN values, missing services and broken histograms with reasons", async () => {
+    // Later than the previous test's points, so nothing is late for the core.
     const res = await call<ExportMetricsServiceRequest, ExportMetricsServiceResponse>(
       metrics,
       ExportMetricsServiceRequest.fromPartial({
@@ -313,8 +314,14 @@ describe("OTLP metrics", () => {
                       $case: "gauge",
                       value: {
                         dataPoints: [
-                          { timeUnixNano: ns(t), value: { $case: "asDouble", value: Number.NaN } },
-                          { timeUnixNano: ns(t), value: { $case: "asDouble", value: 0.02 } },
+                          {
+                            timeUnixNano: ns(t + 25_000),
+                            value: { $case: "asDouble", value: Number.NaN },
+                          },
+                          {
+                            timeUnixNano: ns(t + 25_000),
+                            value: { $case: "asDouble", value: 0.02 },
+                          },
                         ],
                       },
                     },
@@ -326,7 +333,7 @@ describe("OTLP metrics", () => {
                       value: {
                         dataPoints: [
                           {
-                            timeUnixNano: ns(t),
+                            timeUnixNano: ns(t + 25_000),
                             count: "3",
                             bucketCounts: ["3"],
                             explicitBounds: [1, 2],
@@ -346,7 +353,10 @@ describe("OTLP metrics", () => {
                 metrics: [
                   {
                     name: "x",
-                    data: { $case: "gauge", value: { dataPoints: [{ timeUnixNano: ns(t) }] } },
+                    data: {
+                      $case: "gauge",
+                      value: { dataPoints: [{ timeUnixNano: ns(t + 25_000) }] },
+                    },
                   },
                 ],
               },
@@ -370,7 +380,7 @@ describe("OTLP metrics", () => {
 
 describe("OTLP logs", () => {
   it("maps FATAL text to a critical alert, refuses bad records and ignores info", async () => {
-    const t = NOW - 10_000;
+    const t = NOW - 1_000; // after every earlier test's events: not late
     const res = await call<ExportLogsServiceRequest, ExportLogsServiceResponse>(
       logs,
       ExportLogsServiceRequest.fromPartial({
