@@ -11,6 +11,12 @@ export const DEFAULT_DATA_DIR = "./impactd-data";
 export const DEFAULT_HOST = "127.0.0.1";
 /** DEFAULT_GRPC_PORT is the native gRPC API port. */
 export const DEFAULT_GRPC_PORT = 7070;
+/** DEFAULT_OTLP_PORT is the standard OTLP/gRPC port. */
+export const DEFAULT_OTLP_PORT = 4317;
+/** DEFAULT_HTTP_PORT is the HTTP front end's port (Alertmanager, PagerDuty, /metrics); not 9093, so impactd can run beside Alertmanager. */
+export const DEFAULT_HTTP_PORT = 7071;
+/** DEFAULT_HTTP_MAX_BODY_BYTES bounds one HTTP request body. */
+export const DEFAULT_HTTP_MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** DEFAULT_LATENESS_MS is how far behind the newest event an event may arrive. */
 export const DEFAULT_LATENESS_MS = 2_000;
 /** DEFAULT_HEARTBEAT_LAG_MS: with no events, event time follows the wall clock this far behind. */
@@ -30,6 +36,26 @@ export interface Config {
     /** 0 picks a free port. @default DEFAULT_GRPC_PORT */
     port: number;
   };
+  otlp: {
+    /** Serve the OTLP/gRPC receiver. @default true */
+    enabled: boolean;
+    /** @default DEFAULT_HOST */
+    host: string;
+    /** 0 picks a free port. @default DEFAULT_OTLP_PORT */
+    port: number;
+  };
+  http: {
+    /** Serve the HTTP front end. @default true */
+    enabled: boolean;
+    /** @default DEFAULT_HOST */
+    host: string;
+    /** 0 picks a free port. @default DEFAULT_HTTP_PORT */
+    port: number;
+    /** @default DEFAULT_HTTP_MAX_BODY_BYTES */
+    maxBodyBytes: number;
+    /** PagerDuty routing key -> tenant; empty accepts every key. @default {} */
+    pagerdutyRoutingKeys: Record<string, string>;
+  };
   core: {
     /** @default DEFAULT_LATENESS_MS */
     latenessMs: number;
@@ -46,6 +72,14 @@ export function defaultConfig(): Config {
     dataDir: DEFAULT_DATA_DIR,
     topology: undefined,
     grpc: { host: DEFAULT_HOST, port: DEFAULT_GRPC_PORT },
+    otlp: { enabled: true, host: DEFAULT_HOST, port: DEFAULT_OTLP_PORT },
+    http: {
+      enabled: true,
+      host: DEFAULT_HOST,
+      port: DEFAULT_HTTP_PORT,
+      maxBodyBytes: DEFAULT_HTTP_MAX_BODY_BYTES,
+      pagerdutyRoutingKeys: {},
+    },
     core: {
       latenessMs: DEFAULT_LATENESS_MS,
       heartbeatLagMs: DEFAULT_HEARTBEAT_LAG_MS,
@@ -91,11 +125,31 @@ function int(v: unknown, key: string, fallback: number, lo: number, hi: number):
   return n;
 }
 
+function bool(v: unknown, key: string, fallback: boolean): boolean {
+  if (v === undefined) return fallback;
+  if (v === true || v === "true" || v === "1") return true;
+  if (v === false || v === "false" || v === "0") return false;
+  throw new InvalidArgumentError(`config ${key}: expected true or false, got ${JSON.stringify(v)}`);
+}
+
+function stringMap(v: unknown, key: string): Record<string, string> {
+  const o = object(v, key);
+  for (const [k, x] of Object.entries(o)) {
+    if (typeof x !== "string" || x === "")
+      throw new InvalidArgumentError(`config ${key}.${k}: expected a non-empty string`);
+  }
+  return o as Record<string, string>;
+}
+
 /** parseConfig validates a raw config object (from YAML/JSON) over the defaults. */
 export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = {}): Config {
   const d = defaultConfig();
   const top = object(raw, "");
-  known(top, "", ["data_dir", "topology", "grpc", "core"]);
+  known(top, "", ["data_dir", "topology", "grpc", "otlp", "http", "core"]);
+  const otlp = object(top.otlp, "otlp");
+  known(otlp, "otlp", ["enabled", "host", "port"]);
+  const http = object(top.http, "http");
+  known(http, "http", ["enabled", "host", "port", "max_body_bytes", "pagerduty_routing_keys"]);
   const grpc = object(top.grpc, "grpc");
   known(grpc, "grpc", ["host", "port"]);
   const core = object(top.core, "core");
@@ -109,6 +163,24 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = {}): Config {
     grpc: {
       host: str(env.IMPACTD_GRPC_HOST ?? grpc.host, "grpc.host", d.grpc.host),
       port: int(env.IMPACTD_GRPC_PORT ?? grpc.port, "grpc.port", d.grpc.port, 0, 65535),
+    },
+    otlp: {
+      enabled: bool(env.IMPACTD_OTLP_ENABLED ?? otlp.enabled, "otlp.enabled", d.otlp.enabled),
+      host: str(env.IMPACTD_OTLP_HOST ?? otlp.host, "otlp.host", d.otlp.host),
+      port: int(env.IMPACTD_OTLP_PORT ?? otlp.port, "otlp.port", d.otlp.port, 0, 65535),
+    },
+    http: {
+      enabled: bool(env.IMPACTD_HTTP_ENABLED ?? http.enabled, "http.enabled", d.http.enabled),
+      host: str(env.IMPACTD_HTTP_HOST ?? http.host, "http.host", d.http.host),
+      port: int(env.IMPACTD_HTTP_PORT ?? http.port, "http.port", d.http.port, 0, 65535),
+      maxBodyBytes: int(
+        http.max_body_bytes,
+        "http.max_body_bytes",
+        d.http.maxBodyBytes,
+        1024,
+        1024 * 1024 * 1024,
+      ),
+      pagerdutyRoutingKeys: stringMap(http.pagerduty_routing_keys, "http.pagerduty_routing_keys"),
     },
     core: {
       latenessMs: int(core.lateness_ms, "core.lateness_ms", d.core.latenessMs, 0, 3_600_000),

@@ -8,6 +8,7 @@ import { Event, type IncidentActionKind } from "../gen/impactd/v1/event.js";
 import type { Incident, Prediction } from "../gen/impactd/v1/incident.js";
 import type { Topology } from "../gen/impactd/v1/topology.js";
 import type { EventRow, IncidentRow, RejectionRow } from "../sinks/rows.js";
+import { Estate } from "../topology/estate.js";
 import {
   CHECKPOINT_FORMAT,
   readCheckpoints,
@@ -46,7 +47,23 @@ export interface PipelineSink {
   writeEvents(rows: readonly EventRow[]): Promise<void>;
   writeRejections(rows: readonly RejectionRow[]): Promise<void>;
   writeIncidents(rows: readonly IncidentRow[]): Promise<void>;
+  /** overloaded says the sink is backed up: front ends should shed load (optional). */
+  overloaded?(): boolean;
 }
+
+/** BatchObservation describes one batch once the core has run it (for metrics). */
+export interface BatchObservation {
+  frontEnd: string;
+  received: number;
+  accepted: number;
+  duplicates: number;
+  rejections: readonly { code: string }[];
+  /** Time spent in the core (interning, WASM, incident tracking), ms. */
+  coreMs: number;
+}
+
+/** BatchObserver is told about every batch; `durable` settles when its rows are written. */
+export type BatchObserver = (batch: BatchObservation, durable: Promise<unknown>) => void;
 
 /** PipelineOptions configure a Pipeline. */
 export interface PipelineOptions {
@@ -120,6 +137,7 @@ export class Pipeline {
   private readonly limits: ValidationLimits;
   private readonly now: () => number;
   private readonly maxBatch: number;
+  private readonly observers = new Set<BatchObserver>();
   readonly stats: PipelineStats = {
     received: 0,
     accepted: 0,
@@ -182,6 +200,37 @@ export class Pipeline {
     const t = this.tenant(tenant);
     t.core.setTopology(topology);
     t.topology = topology;
+  }
+
+  /**
+   * discoverEdges adds caller -> callee edges seen in traces to the tenant's
+   * topology as discovered dependencies (unknown endpoints become unattached
+   * services); core state is kept. Returns how many edges were new.
+   */
+  discoverEdges(tenant: string, edges: Iterable<readonly [from: string, to: string]>): number {
+    const before = new Estate(this.tenant(tenant).topology);
+    const after = before.withDiscoveredEdges(edges);
+    if (after === before) return 0;
+    this.setTopology(tenant, after.topology);
+    let n = 0;
+    for (const s of after.topology.services) n += s.dependsOn.length;
+    for (const s of before.topology.services) n -= s.dependsOn.length;
+    return n;
+  }
+
+  /** overloaded says the sink is backed up, so front ends should ask senders to retry later. */
+  overloaded(): boolean {
+    return this.options.sink.overloaded?.() ?? false;
+  }
+
+  /** observe registers a BatchObserver (metrics); returns unsubscribe. */
+  observe(observer: BatchObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
+  private notify(batch: BatchObservation, durable: Promise<unknown>): void {
+    for (const o of this.observers) o(batch, durable);
   }
 
   /** topology returns the tenant's topology, unattached services included. */
@@ -278,7 +327,9 @@ export class Pipeline {
         }),
       );
       this.stats.rejected += events.length;
-      return this.options.sink.writeRejections(rejected).then(() => result);
+      const done = this.options.sink.writeRejections(rejected).then(() => result);
+      this.notify({ ...result, frontEnd: meta.frontEnd, received: events.length, coreMs: 0 }, done);
+      return done;
     }
     const groups = new Map<string, Event[]>();
     for (let i = 0; i < events.length; i++) {
@@ -319,6 +370,7 @@ export class Pipeline {
     }
     const rows: EventRow[] = [];
     const incidentRows: IncidentRow[] = [];
+    const coreStart = performance.now();
     for (const [tenant, group] of groups) {
       const t = this.tenant(tenant);
       const { outputs, unknownServices } = t.core.process(group);
@@ -355,6 +407,7 @@ export class Pipeline {
       this.applyOutputs(t, outputs, incidentRows);
       result.accepted += group.length;
     }
+    const coreMs = performance.now() - coreStart;
     this.stats.accepted += result.accepted;
     this.stats.rejected += result.rejections.length;
     this.stats.duplicates += result.duplicates;
@@ -363,7 +416,9 @@ export class Pipeline {
     if (rows.length > 0) writes.push(sink.writeEvents(rows));
     if (rejected.length > 0) writes.push(sink.writeRejections(rejected));
     if (incidentRows.length > 0) writes.push(sink.writeIncidents(incidentRows));
-    return Promise.all(writes).then(() => result);
+    const done = Promise.all(writes).then(() => result);
+    this.notify({ ...result, frontEnd: meta.frontEnd, received: events.length, coreMs }, done);
+    return done;
   }
 
   /**
@@ -442,7 +497,7 @@ export class Pipeline {
     source?: string;
   }): Promise<void> {
     this.stats.rejected++;
-    return this.options.sink.writeRejections([
+    const done = this.options.sink.writeRejections([
       rejectionRow({
         tenant: args.tenant ?? DEFAULT_TENANT,
         receivedAt: this.now(),
@@ -454,6 +509,18 @@ export class Pipeline {
         payload: args.payload,
       }),
     ]);
+    this.notify(
+      {
+        frontEnd: args.frontEnd,
+        received: 1,
+        accepted: 0,
+        duplicates: 0,
+        rejections: [{ code: args.code }],
+        coreMs: 0,
+      },
+      done,
+    );
+    return done;
   }
 
   private applyOutputs(

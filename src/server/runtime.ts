@@ -5,10 +5,13 @@ import { join } from "node:path";
 import type { Config } from "../config/config.js";
 import { P_LATENESS_MS } from "../core/layout.js";
 import type { Topology } from "../gen/impactd/v1/topology.js";
+import { createMetrics, type Metrics } from "../metrics/index.js";
 import { DEFAULT_TENANT, Pipeline, type PipelineSink } from "../pipeline/pipeline.js";
 import type { ValidationLimits } from "../pipeline/validate.js";
 import { openSink, type Sink } from "../sinks/index.js";
 import { type GrpcServer, startGrpcServer } from "../sources/grpc/server.js";
+import { type HttpServer, startHttpServer } from "../sources/http/index.js";
+import { type OtlpServer, startOtlpServer } from "../sources/otlp/index.js";
 import { loadTopologyFile } from "../topology/index.js";
 
 /** Runtime is a running impactd process. */
@@ -17,6 +20,11 @@ export interface Runtime {
   readonly pipeline: Pipeline;
   readonly sink: Sink;
   readonly grpc: GrpcServer;
+  /** The OTLP/gRPC receiver, when enabled. */
+  readonly otlp: OtlpServer | undefined;
+  /** The HTTP front end (Alertmanager, PagerDuty, /metrics), when enabled. */
+  readonly http: HttpServer | undefined;
+  readonly metrics: Metrics;
   /** stop drains the pipeline, flushes the sink and closes every front end. */
   stop(): Promise<void>;
 }
@@ -37,6 +45,11 @@ export function sinkAdapter(sink: Sink): PipelineSink {
     writeEvents: (rows) => sink.events.write(rows),
     writeRejections: (rows) => sink.rejections.write(rows),
     writeIncidents: (rows) => sink.incidents.write(rows),
+    // A writer with callers queued for room is full: new work would only wait.
+    overloaded: () =>
+      sink.events.stats().waiting > 0 ||
+      sink.incidents.stats().waiting > 0 ||
+      sink.rejections.stats().waiting > 0,
   };
 }
 
@@ -64,10 +77,36 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   }
   // A topology given explicitly applies over a checkpoint's (state is kept).
   if (topology !== undefined) pipeline.setTopology(DEFAULT_TENANT, topology);
-  let grpc: GrpcServer;
+  const metrics = createMetrics(pipeline, sink);
+  let grpc: GrpcServer | undefined;
+  let otlp: OtlpServer | undefined;
+  let http: HttpServer | undefined;
   try {
     grpc = await startGrpcServer({ pipeline, host: config.grpc.host, port: config.grpc.port });
+    if (config.otlp.enabled) {
+      otlp = await startOtlpServer({
+        pipeline,
+        host: config.otlp.host,
+        port: config.otlp.port,
+        metrics,
+        ...(options.limits === undefined ? {} : { limits: options.limits }),
+        ...(options.now === undefined ? {} : { now: options.now }),
+      });
+    }
+    if (config.http.enabled) {
+      http = await startHttpServer({
+        pipeline,
+        host: config.http.host,
+        port: config.http.port,
+        maxBodyBytes: config.http.maxBodyBytes,
+        routingKeys: config.http.pagerdutyRoutingKeys,
+        metrics,
+        lookupAlert: (tenant, fingerprint) => lookupAlert(sink, tenant, fingerprint),
+        ...(options.now === undefined ? {} : { now: options.now }),
+      });
+    }
   } catch (err) {
+    await Promise.all([grpc?.close(), otlp?.close(), http?.close()]);
     await sink.close();
     throw err;
   }
@@ -96,10 +135,14 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     pipeline,
     sink,
     grpc,
+    otlp,
+    http,
+    metrics,
     async stop() {
       if (heartbeat !== undefined) clearInterval(heartbeat);
       if (checkpointTimer !== undefined) clearInterval(checkpointTimer);
-      await grpc.close();
+      await Promise.all([grpc.close(), otlp?.close(), http?.close()]);
+      metrics.stop();
       // A clean stop checkpoints before flushing: what still waits for the
       // watermark stays pending and is resumed, not forced through.
       if (checkpoints) pipeline.checkpoint(checkpointDir);
@@ -108,4 +151,17 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       await sink.close();
     },
   };
+}
+
+/** lookupAlert finds the service and name of the latest alert with `fingerprint` in the events table. */
+export async function lookupAlert(
+  sink: Sink,
+  tenant: string,
+  fingerprint: string,
+): Promise<{ service: string; name: string } | undefined> {
+  const rows = await sink.conn.query<{ service: string; name: string }>(
+    "SELECT service, name FROM events WHERE tenant = {tenant:String} AND kind = 'alert' AND fingerprint = {fp:String} ORDER BY ts DESC LIMIT 1",
+    { tenant, fp: fingerprint },
+  );
+  return rows[0];
 }

@@ -33,6 +33,8 @@ beforeAll(async () => {
     ...defaultConfig(),
     dataDir: dir,
     grpc: { host: "127.0.0.1", port: 0 },
+    otlp: { ...defaultConfig().otlp, enabled: false },
+    http: { ...defaultConfig().http, enabled: false },
     core: {
       ...defaultConfig().core,
       latenessMs: 2_000,

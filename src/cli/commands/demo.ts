@@ -96,6 +96,9 @@ export const demoCommand: Command = {
       ...defaultConfig(),
       dataDir,
       grpc: { host: "127.0.0.1", port },
+      // The demo speaks only the native API; it must not take the OTLP and HTTP ports.
+      otlp: { ...defaultConfig().otlp, enabled: false },
+      http: { ...defaultConfig().http, enabled: false },
       core: {
         ...defaultConfig().core,
         latenessMs: 2_000,

@@ -53,6 +53,12 @@ export const serveCommand: Command = {
     console.log(
       `impactd: gRPC listening on ${rt.grpc.address} (impactd.v1, grpc.health.v1, reflection)`,
     );
+    if (rt.otlp !== undefined)
+      console.log(`impactd: OTLP/gRPC listening on ${rt.otlp.address} (traces, metrics, logs)`);
+    if (rt.http !== undefined)
+      console.log(
+        `impactd: HTTP listening on ${rt.http.url} (/api/v2/alerts, /api/v1/alertmanager/webhook, /v2/enqueue, /metrics, /healthz)`,
+      );
     console.log(`impactd: data in ${config.dataDir} (embedded ClickHouse)`);
     console.log(
       `impactd: topology ${config.topology ?? "(none)"}: ${topo.services.length} services, ${topo.journeys.length} journeys`,
