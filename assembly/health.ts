@@ -28,6 +28,7 @@ import {
   P_BASE_ALPHA,
   P_DOWN_ERR,
   P_ALERT_CONFIRM_MS,
+  P_ALERT_TIMEOUT_MS,
   P_ERR_ALPHA,
   P_FRESH_MS,
   P_RECOVER_MS,
@@ -62,7 +63,7 @@ import {
   S_SLO_LAT,
   svc,
 } from "./services";
-import { schedule, T_CONFIRM, T_RECOVER } from "./timers";
+import { schedule, T_ALERT_EXPIRE, T_CONFIRM, T_RECOVER } from "./timers";
 
 // Floors for the standard deviation, so a very steady baseline does not turn
 // noise into huge scores: absolute, and relative to the baseline itself.
@@ -75,7 +76,11 @@ const LEARN_Z: f64 = 3.0;
 const ERR_MATERIAL: f64 = 0.01;
 const LAT_MATERIAL: f64 = 1.5;
 
-// Per-fingerprint alert state: u8 0 = not firing, 1 = firing, 2 = firing critical.
+// Per-fingerprint alert state, 16 bytes: u8 0 = not firing, 1 = firing,
+// 2 = firing critical; u32 service; f64 when it was last (re-)sent firing.
+const FP_BYTES: usize = 16;
+const FP_SERVICE: usize = 4;
+const FP_SEEN: usize = 8;
 let fpBase: usize = 0;
 let fpCap: u32 = 0;
 
@@ -83,10 +88,10 @@ function fpSlot(id: u32): usize {
   if (id >= fpCap) {
     let cap: u32 = fpCap == 0 ? 1024 : fpCap;
     while (cap <= id) cap <<= 1;
-    fpBase = growBlock(fpBase, <usize>fpCap, <usize>cap);
-    fpCap = <u32>blockCapacity(<usize>cap);
+    fpBase = growBlock(fpBase, <usize>fpCap * FP_BYTES, <usize>cap * FP_BYTES);
+    fpCap = <u32>(blockCapacity(<usize>cap * FP_BYTES) / FP_BYTES);
   }
-  return fpBase + <usize>id;
+  return fpBase + <usize>id * FP_BYTES;
 }
 
 // @ts-ignore: decorator
@@ -294,15 +299,23 @@ export function applyMetric(s: u32, ts: f64, metric: u8, value: f64): void {
   if (was >= H_DEGRADED && load<u8>(p + S_HEALTH) == was) servicesHealthChanged(s, ts);
 }
 
-/** applyAlert tracks firing alerts per fingerprint; repeats are folded. */
+/**
+ * applyAlert tracks firing alerts per fingerprint; repeats are folded. A
+ * firing alert not re-sent within P_ALERT_TIMEOUT_MS counts as resolved,
+ * as in Alertmanager's resolve_timeout: sources that never send RESOLVED
+ * (error logs, most webhooks) do not leave services unhealthy for ever.
+ */
 export function applyAlert(s: u32, ts: f64, state: u8, severity: u16, fp: u32): void {
   const p = svc(s);
   const slot = fpSlot(fp);
   const was = load<u8>(slot);
   const crit: u8 = severity >= SEV_CRITICAL ? 2 : 1;
   if (state == A_FIRING) {
+    store<f64>(slot + FP_SEEN, ts);
+    schedule(ts + param(P_ALERT_TIMEOUT_MS), T_ALERT_EXPIRE, fp);
     if (was == 0) {
       store<u8>(slot, crit);
+      store<u32>(slot + FP_SERVICE, s);
       const firing = load<u32>(p + S_FIRING);
       if (firing == 0) {
         store<f64>(p + S_FIRING_SINCE, ts);
@@ -315,11 +328,26 @@ export function applyAlert(s: u32, ts: f64, state: u8, severity: u16, fp: u32): 
     reevaluate(s, ts);
     onAlert(s, ts);
   } else if (state == A_RESOLVED && was != 0) {
-    store<u8>(slot, 0);
-    store<u32>(p + S_FIRING, load<u32>(p + S_FIRING) - 1);
-    if (was == 2) store<u32>(p + S_CRIT, load<u32>(p + S_CRIT) - 1);
-    reevaluate(s, ts);
+    resolveAlert(slot, ts);
   }
+}
+
+// Clears a firing fingerprint and re-evaluates the service it was on.
+function resolveAlert(slot: usize, ts: f64): void {
+  const was = load<u8>(slot);
+  const s = load<u32>(slot + FP_SERVICE);
+  const p = svc(s);
+  store<u8>(slot, 0);
+  store<u32>(p + S_FIRING, load<u32>(p + S_FIRING) - 1);
+  if (was == 2) store<u32>(p + S_CRIT, load<u32>(p + S_CRIT) - 1);
+  reevaluate(s, ts);
+}
+
+/** alertExpireTimer resolves fingerprint fp if it was not re-sent since `due` was set. */
+export function alertExpireTimer(fp: u32, due: f64): void {
+  const slot = fpSlot(fp);
+  if (load<u8>(slot) == 0 || load<f64>(slot + FP_SEEN) + param(P_ALERT_TIMEOUT_MS) != due) return;
+  resolveAlert(slot, due);
 }
 
 /** applyChange remembers the latest change so root cause can link it. */

@@ -196,4 +196,5 @@ export const P_DEGRADED_FAIL: i32 = 23;
 export const P_PAGE_TIER2_CPM: i32 = 24;
 export const P_ALERT_CONFIRM_MS: i32 = 25;
 export const P_FRESH_MS: i32 = 26;
+export const P_ALERT_TIMEOUT_MS: i32 = 27;
 export const P_COUNT: i32 = 32;

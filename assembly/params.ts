@@ -46,4 +46,5 @@ export function resetParams(): void {
   setParamValue(L.P_PAGE_TIER2_CPM, 500);
   setParamValue(L.P_ALERT_CONFIRM_MS, 15 * 60_000);
   setParamValue(L.P_FRESH_MS, 60_000);
+  setParamValue(L.P_ALERT_TIMEOUT_MS, 5 * 60_000);
 }

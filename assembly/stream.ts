@@ -6,7 +6,15 @@
 // reported as late and not applied.
 import { blockCapacity, growBlock } from "./arena";
 import { get, getF, put, putF } from "./state";
-import { applyAlert, applyChange, applyHealthCheck, applyMetric, confirmTimer, recoverTimer } from "./health";
+import {
+  alertExpireTimer,
+  applyAlert,
+  applyChange,
+  applyHealthCheck,
+  applyMetric,
+  confirmTimer,
+  recoverTimer,
+} from "./health";
 import { applyAction, escalateTimer, resolveTimer } from "./incidents";
 import { applyFeedback, applyJourneySignal, journeyPredictionDeadline } from "./journeys";
 import { servicePredictionDeadline } from "./predict";
@@ -35,6 +43,7 @@ import { param } from "./params";
 import {
   nextDue,
   pop,
+  T_ALERT_EXPIRE,
   T_CONFIRM,
   T_ESCALATE,
   T_JPRED_DEADLINE,
@@ -165,6 +174,7 @@ function fireTimersUpTo(limit: f64, inclusive: bool): void {
     else if (type == T_JPRED_DEADLINE) journeyPredictionDeadline(target, due);
     else if (type == T_ESCALATE) escalateTimer(target, due);
     else if (type == T_CONFIRM) confirmTimer(target, due);
+    else if (type == T_ALERT_EXPIRE) alertExpireTimer(target, due);
   }
 }
 

@@ -17,6 +17,7 @@ export const T_PRED_DEADLINE: u32 = 3; // service prediction deadline
 export const T_JPRED_DEADLINE: u32 = 4; // journey prediction deadline
 export const T_ESCALATE: u32 = 5; // escalation to the next tier
 export const T_CONFIRM: u32 = 6; // an uncorroborated alert has fired long enough
+export const T_ALERT_EXPIRE: u32 = 7; // a firing alert was not re-sent in time
 
 // @ts-ignore: decorator
 @inline

@@ -198,6 +198,7 @@ export const P_DEGRADED_FAIL = 23;
 export const P_PAGE_TIER2_CPM = 24;
 export const P_ALERT_CONFIRM_MS = 25;
 export const P_FRESH_MS = 26;
+export const P_ALERT_TIMEOUT_MS = 27;
 export const P_COUNT = 32;
 
 /** Counters readable with stat(). */

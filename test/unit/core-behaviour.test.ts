@@ -416,9 +416,19 @@ describe("noise", () => {
   it("holds a warning alert that healthy metrics contradict, and trusts it once it persists", () => {
     const short = [...healthy(60), alert(T0 + 10 * MIN, "api", 1), alert(T0 + 14 * MIN, "api", 2)];
     expect(of(run(topo, short), "opened")).toEqual([]);
-    const long = [...healthy(60), alert(T0 + 10 * MIN, "api", 1)];
+    // Re-sent every minute, as Prometheus does while an alert keeps firing.
+    const long = [...healthy(60)];
+    for (let m = 10; m < 40; m++) long.push(alert(T0 + m * MIN, "api", 1));
     const opened = of(run(topo, long), "opened");
     expect(opened.map((o) => (o.ts - T0) / MIN)).toEqual([25]); // after the 15-minute confirmation
+  });
+
+  it("resolves a firing alert that stops being re-sent, like Alertmanager's resolve_timeout", () => {
+    const out = run(topo, [alert(T0, "db", 1), health(T0 + 60 * MIN, "api", 1)]);
+    expect(of(out, "opened").map((o) => o.service)).toEqual(["db"]);
+    const healthy = of(out, "health").filter((h) => h.service === "db" && h.health === 1);
+    // Not re-sent: counts as resolved after 5 minutes, healthy after 2 more.
+    expect(healthy.map((h) => (h.ts - T0) / MIN)).toEqual([7]);
   });
 
   it("trusts probes and alerts at once where no metrics vouch for the service", () => {
