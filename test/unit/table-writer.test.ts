@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { InvalidArgumentError } from "../../src/errors.js";
 import type { SinkConnection } from "../../src/sinks/connection.js";
+import { modernDialect } from "../../src/sinks/dialect.js";
 import { SinkError } from "../../src/sinks/errors.js";
 import { backoffDelay, TableWriter } from "../../src/sinks/writer.js";
 
@@ -11,6 +12,8 @@ type Row = { id: number };
 /** FakeConn records inserts; `fail` decides per attempt, `gate` holds inserts open. */
 class FakeConn implements SinkConnection {
   readonly kind = "chdb" as const;
+  readonly dialect = modernDialect("26.7");
+  readonly database = "default";
   readonly inserts: number[][] = [];
   attempts = 0;
   fail: (attempt: number) => Error | undefined = () => undefined;

@@ -1,0 +1,146 @@
+// Deterministic ids for rows that arrive without one, so a redelivered event
+// or a retried rejection lands on the same row key and the FINAL views show
+// it once. The id is a 64-bit hash of the tenant and the content (never the
+// receive time, which differs between deliveries), computed in JS at a few
+// hundred nanoseconds per row. Identical rows within one write are told apart
+// by their rank ("#1", "#2", ...), so a batch that genuinely carries the same
+// event twice keeps both, and its redelivery maps onto the same two rows.
+import type { EventRow, RejectionRow } from "./rows.js";
+
+/** CONTENT_ID_PREFIX starts every id impactd derived from content. */
+export const CONTENT_ID_PREFIX = "h:";
+
+const f64 = new Float64Array(1);
+const f64Words = new Uint32Array(f64.buffer);
+
+/** ContentHash accumulates two independent 32-bit hashes (64 bits in all). */
+class ContentHash {
+  a = 0x811c9dc5;
+  b = 0x2f1b3c4d;
+
+  str(s: string): this {
+    let { a, b } = this;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x5bd1e995);
+      b ^= b >>> 13;
+    }
+    // A separator so ("ab", "c") and ("a", "bc") differ.
+    this.a = Math.imul(a ^ 0xff, 0x01000193);
+    this.b = Math.imul(b ^ 0x1ff, 0x5bd1e995);
+    return this;
+  }
+
+  num(v: number): this {
+    f64[0] = v;
+    return this.word(f64Words[0] as number).word(f64Words[1] as number);
+  }
+
+  private word(w: number): this {
+    this.a = Math.imul(this.a ^ w, 0x01000193);
+    this.b = Math.imul(this.b ^ w, 0x5bd1e995);
+    this.b ^= this.b >>> 15;
+    return this;
+  }
+
+  hex(): string {
+    return hex32(fmix(this.a)) + hex32(fmix(this.b ^ this.a));
+  }
+}
+
+// murmur3's finaliser: every input bit affects every output bit.
+function fmix(h: number): number {
+  let x = h ^ (h >>> 16);
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+function hex32(x: number): string {
+  return x.toString(16).padStart(8, "0");
+}
+
+function labelsText(labels: Record<string, string> | undefined): string {
+  if (labels === undefined) return "";
+  const keys = Object.keys(labels);
+  if (keys.length === 0) return "";
+  keys.sort();
+  return keys.map((k) => `${k}\u0000${labels[k]}`).join("\u0001");
+}
+
+/** eventContentId hashes an events row's tenant and content (everything but ids and receive time). */
+export function eventContentId(r: EventRow): string {
+  const h = new ContentHash()
+    .str(r.tenant)
+    .num(r.ts)
+    .str(r.source)
+    .str(r.kind)
+    .str(r.service)
+    .str(r.journey)
+    .str(r.step)
+    .str(r.status)
+    .str(r.metric)
+    .str(r.name)
+    .str(r.severity)
+    .str(r.fingerprint)
+    .num(r.value)
+    .num(r.count)
+    .str(r.scale)
+    .str(r.channel)
+    .str(r.device_id)
+    .str(r.version)
+    .str(r.text)
+    .str(labelsText(r.labels));
+  return CONTENT_ID_PREFIX + h.hex();
+}
+
+/** rejectionContentId hashes a rejected_events row's content, receive time included. */
+export function rejectionContentId(r: RejectionRow): string {
+  const h = new ContentHash()
+    .str(r.tenant)
+    .num(r.received_at)
+    .num(r.ts ?? -1)
+    .str(r.front_end)
+    .str(r.source)
+    .str(r.code)
+    .str(r.reason)
+    .str(r.event_id)
+    .str(r.payload);
+  return CONTENT_ID_PREFIX + h.hex();
+}
+
+/**
+ * rankDuplicates appends "#k" to the k-th repeat (k >= 1) of an id within
+ * one write; the first keeps the bare id.
+ */
+function ranked(seen: Map<string, number>, id: string): string {
+  const k = seen.get(id);
+  if (k === undefined) {
+    seen.set(id, 1);
+    return id;
+  }
+  seen.set(id, k + 1);
+  return `${id}#${k}`;
+}
+
+/** fillEventIds gives every events row without an event_id its content id (in place). */
+export function fillEventIds(rows: readonly EventRow[]): void {
+  let seen: Map<string, number> | undefined;
+  for (const r of rows) {
+    if (r.event_id !== "") continue;
+    seen ??= new Map();
+    r.event_id = ranked(seen, eventContentId(r));
+  }
+}
+
+/** fillRejectionIds gives every rejected_events row without a rejection_id its content id (in place). */
+export function fillRejectionIds(rows: readonly RejectionRow[]): void {
+  let seen: Map<string, number> | undefined;
+  for (const r of rows) {
+    if (r.rejection_id !== undefined && r.rejection_id !== "") continue;
+    seen ??= new Map();
+    r.rejection_id = ranked(seen, rejectionContentId(r));
+  }
+}

@@ -1,0 +1,108 @@
+// Rows for the incident timeline (`incident_events`) and the service health
+// series (`service_health`), built from what the pipeline already has: an
+// incident snapshot with the names of what changed since the last one, and
+// the core's health decisions.
+import type { Incident } from "../gen/impactd/v1/incident.js";
+import { healthName, incidentSeverityName, incidentStatusName } from "../pipeline/rows.js";
+import type { IncidentEventRow, ServiceHealthRow } from "./rows.js";
+
+/** INCIDENT_EVENT_TYPES are the timeline entry types the pipeline writes today. */
+export const INCIDENT_EVENT_TYPES = [
+  "opened",
+  "member_added",
+  "member_health",
+  "root_cause_changed",
+  "merged",
+  "acknowledged",
+  "resolved",
+] as const;
+
+/** HealthChange is the part of a core health output a service_health row needs. */
+export interface HealthChange {
+  ts: number;
+  service: string;
+  health: number;
+  previous: number;
+  errorRate: number;
+  latencyMs: number;
+}
+
+function finite(v: number): number {
+  return Number.isFinite(v) ? v : 0;
+}
+
+/** serviceHealthRow renders one health change of a tenant's service. */
+export function serviceHealthRow(
+  tenant: string,
+  h: HealthChange,
+  writtenAt: number,
+): ServiceHealthRow {
+  return {
+    tenant,
+    service: h.service,
+    ts: h.ts,
+    health: healthName(h.health),
+    previous: healthName(h.previous),
+    error_rate: finite(h.errorRate),
+    latency_ms: finite(h.latencyMs),
+    anomaly_score: 0,
+    incident_id: "",
+    written_at: writtenAt,
+  };
+}
+
+/**
+ * incidentEventRows renders one timeline row per change name of a published
+ * incident version (the names IncidentState.changes collects). Unknown names
+ * are kept as they are, so new change kinds reach the timeline unchanged.
+ */
+export function incidentEventRows(
+  inc: Incident,
+  changes: readonly string[],
+  writtenAt: number,
+): IncidentEventRow[] {
+  const top = inc.rootCauses[0];
+  const base = {
+    tenant: inc.tenant,
+    incident_id: inc.id,
+    version: inc.version,
+    status: incidentStatusName(inc.status),
+    severity: incidentSeverityName(inc.severity),
+    root_cause: top?.service ?? "",
+    written_at: writtenAt,
+  };
+  return changes.map((type): IncidentEventRow => {
+    let ts = inc.updatedUnixMs;
+    let service = "";
+    let actor = "";
+    let detail = "";
+    switch (type) {
+      case "opened":
+        ts = inc.openedUnixMs;
+        service = inc.services[0] ?? top?.service ?? "";
+        detail = inc.title;
+        break;
+      case "member_added":
+        service = inc.services.at(-1) ?? "";
+        detail = `members: ${inc.services.join(", ")}`;
+        break;
+      case "root_cause_changed":
+        service = top?.service ?? "";
+        detail =
+          top === undefined ? "" : `${top.service} (score ${top.score.toFixed(3)}): ${top.reason}`;
+        break;
+      case "merged":
+        detail = `merged into ${inc.mergedInto}`;
+        break;
+      case "acknowledged":
+        ts = inc.acknowledgedUnixMs || ts;
+        actor = inc.acknowledgedBy;
+        break;
+      case "resolved":
+        ts = inc.resolvedUnixMs || ts;
+        actor = inc.resolvedBy;
+        break;
+    }
+    return { ...base, ts, type, service, actor, detail };
+  });
+}
