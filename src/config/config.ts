@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { InvalidArgumentError } from "../errors.js";
+import { parseSinkConfig, type SinkConfig } from "./sink.js";
 
 /** DEFAULT_DATA_DIR is where the embedded ClickHouse keeps its data. */
 export const DEFAULT_DATA_DIR = "./impactd-data";
@@ -64,6 +65,8 @@ export interface Config {
     /** 0 disables periodic checkpoints (one is still written at a clean stop). @default DEFAULT_CHECKPOINT_INTERVAL_MS */
     checkpointIntervalMs: number;
   };
+  /** Where results go: embedded chdb (default) or a ClickHouse server. */
+  sink: SinkConfig;
 }
 
 /** defaultConfig returns a fresh copy of every default. */
@@ -85,6 +88,7 @@ export function defaultConfig(): Config {
       heartbeatLagMs: DEFAULT_HEARTBEAT_LAG_MS,
       checkpointIntervalMs: DEFAULT_CHECKPOINT_INTERVAL_MS,
     },
+    sink: parseSinkConfig({}),
   };
 }
 
@@ -145,7 +149,7 @@ function stringMap(v: unknown, key: string): Record<string, string> {
 export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = {}): Config {
   const d = defaultConfig();
   const top = object(raw, "");
-  known(top, "", ["data_dir", "topology", "grpc", "otlp", "http", "core"]);
+  known(top, "", ["data_dir", "topology", "grpc", "otlp", "http", "core", "sink"]);
   const otlp = object(top.otlp, "otlp");
   known(otlp, "otlp", ["enabled", "host", "port"]);
   const http = object(top.http, "http");
@@ -199,6 +203,7 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = {}): Config {
         86_400_000,
       ),
     },
+    sink: parseSinkConfig(top.sink, env),
   };
 }
 

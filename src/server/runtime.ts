@@ -3,6 +3,7 @@
 // start the same runtime.
 import { join } from "node:path";
 import type { Config } from "../config/config.js";
+import { sinkOptions } from "../config/sink.js";
 import { P_LATENESS_MS } from "../core/layout.js";
 import type { Topology } from "../gen/impactd/v1/topology.js";
 import { createMetrics, type Metrics } from "../metrics/index.js";
@@ -50,6 +51,10 @@ export function sinkAdapter(sink: Sink): PipelineSink {
       sink.events.stats().waiting > 0 ||
       sink.incidents.stats().waiting > 0 ||
       sink.rejections.stats().waiting > 0,
+    writeIncidentEvents: (rows) => sink.incidentEvents.write(rows),
+    writeServiceHealth: (rows) => sink.serviceHealth.write(rows),
+    writeJourneyImpact: (rows) => sink.journeyImpact.write(rows),
+    writePredictions: (rows) => sink.predictions.write(rows),
   };
 }
 
@@ -58,7 +63,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   const topology =
     options.topology ??
     (config.topology === undefined ? undefined : loadTopologyFile(config.topology));
-  const sink = await openSink({ kind: "chdb", dataDir: config.dataDir });
+  const sink = await openSink(sinkOptions(config.sink, config.dataDir));
   const pipeline = new Pipeline({
     sink: sinkAdapter(sink),
     coreParams: new Map([[P_LATENESS_MS, config.core.latenessMs]]),
@@ -160,7 +165,7 @@ export async function lookupAlert(
   fingerprint: string,
 ): Promise<{ service: string; name: string } | undefined> {
   const rows = await sink.conn.query<{ service: string; name: string }>(
-    "SELECT service, name FROM events WHERE tenant = {tenant:String} AND kind = 'alert' AND fingerprint = {fp:String} ORDER BY ts DESC LIMIT 1",
+    `SELECT service, name FROM ${sink.conn.database}.events WHERE tenant = {tenant:String} AND kind = 'alert' AND fingerprint = {fp:String} ORDER BY ts DESC LIMIT 1`,
     { tenant, fp: fingerprint },
   );
   return rows[0];

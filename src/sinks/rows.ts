@@ -158,9 +158,10 @@ export type PredictionRow = {
   signal: string;
   horizon_s: number;
   predicted_breach_at: number | null;
+  /** Value of the signal when the prediction was made. */
+  level: number;
   predicted_value: number;
   threshold: number;
-  confidence: number;
   predicted_customers_affected_per_min: number;
   /** pending | breached | not_breached */
   outcome: string;

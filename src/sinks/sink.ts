@@ -181,11 +181,17 @@ export async function openSink(opts: SinkOptions): Promise<Sink> {
 
 // Cheap size estimates (one per row) for the writers' byte bounds: the
 // variable-length fields plus a fixed overhead.
+// A malformed row must not make the estimate throw (the encoder reports it).
 const eventBytes = (r: EventRow) =>
-  96 + r.event_id.length + r.text.length + r.name.length + r.fingerprint.length;
+  96 +
+  (r.event_id?.length ?? 0) +
+  (r.text?.length ?? 0) +
+  (r.name?.length ?? 0) +
+  (r.fingerprint?.length ?? 0);
 const incidentBytes = (r: IncidentRow) =>
-  384 + r.title.length + 48 * (r.services.length + r.candidates.length);
-const rejectionBytes = (r: RejectionRow) => 160 + r.payload.length + r.reason.length;
+  384 + (r.title?.length ?? 0) + 48 * ((r.services?.length ?? 0) + (r.candidates?.length ?? 0));
+const rejectionBytes = (r: RejectionRow) =>
+  160 + (r.payload?.length ?? 0) + (r.reason?.length ?? 0);
 
 /** sinkOver builds a Sink on an already migrated connection (tests inject fakes here). */
 export function sinkOver(conn: SinkConnection, writer: TableWriterOptions = {}): Sink {

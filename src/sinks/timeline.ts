@@ -1,10 +1,11 @@
-// Rows for the incident timeline (`incident_events`) and the service health
-// series (`service_health`), built from what the pipeline already has: an
-// incident snapshot with the names of what changed since the last one, and
-// the core's health decisions.
-import type { Incident } from "../gen/impactd/v1/incident.js";
+// Rows for the incident timeline (`incident_events`), the service health
+// series (`service_health`) and `predictions`, built from what the pipeline
+// already has: an incident snapshot with the names of what changed since the
+// last one, the core's health decisions, and its predictions as made and as
+// scored.
+import { type Incident, type Prediction, PredictionOutcome } from "../gen/impactd/v1/incident.js";
 import { healthName, incidentSeverityName, incidentStatusName } from "../pipeline/rows.js";
-import type { IncidentEventRow, ServiceHealthRow } from "./rows.js";
+import type { IncidentEventRow, PredictionRow, ServiceHealthRow } from "./rows.js";
 
 /** INCIDENT_EVENT_TYPES are the timeline entry types the pipeline writes today. */
 export const INCIDENT_EVENT_TYPES = [
@@ -105,4 +106,34 @@ export function incidentEventRows(
     }
     return { ...base, ts, type, service, actor, detail };
   });
+}
+
+/**
+ * predictionRow renders a prediction as made (version 1, outcome pending) or
+ * as scored (version 2, breached or not_breached).
+ */
+export function predictionRow(p: Prediction, writtenAt: number): PredictionRow {
+  const scored = p.outcome !== PredictionOutcome.PREDICTION_OUTCOME_PENDING;
+  const hit = p.outcome === PredictionOutcome.PREDICTION_OUTCOME_HIT;
+  const breach = p.predictedBreachUnixMs > 0 ? p.predictedBreachUnixMs : null;
+  return {
+    tenant: p.tenant,
+    prediction_id: p.id,
+    version: scored ? 2 : 1,
+    made_at: p.issuedUnixMs,
+    target_kind: p.targetKind,
+    target: p.target,
+    signal: "",
+    horizon_s: breach === null ? 0 : Math.max(0, Math.round((breach - p.issuedUnixMs) / 1000)),
+    predicted_breach_at: breach,
+    level: finite(p.level),
+    predicted_value: finite(p.forecast),
+    threshold: finite(p.threshold),
+    predicted_customers_affected_per_min: finite(p.predictedCustomersAffectedPerMin),
+    outcome: !scored ? "pending" : hit ? "breached" : "not_breached",
+    breached_at: hit && p.actualBreachUnixMs > 0 ? p.actualBreachUnixMs : null,
+    scored_at: hit && p.actualBreachUnixMs > 0 ? p.actualBreachUnixMs : null,
+    incident_id: "",
+    written_at: writtenAt,
+  };
 }

@@ -135,7 +135,7 @@ export function prediction(id: string, over: Partial<PredictionRow> = {}): Predi
     predicted_breach_at: T0 + 600_000,
     predicted_value: 0.2,
     threshold: 0.05,
-    confidence: 0.8,
+    level: 0.01,
     predicted_customers_affected_per_min: 300,
     outcome: "pending",
     breached_at: null,

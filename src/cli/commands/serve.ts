@@ -59,7 +59,11 @@ export const serveCommand: Command = {
       console.log(
         `impactd: HTTP listening on ${rt.http.url} (/api/v2/alerts, /api/v1/alertmanager/webhook, /v2/enqueue, /metrics, /healthz)`,
       );
-    console.log(`impactd: data in ${config.dataDir} (embedded ClickHouse)`);
+    console.log(
+      config.sink.kind === "chdb"
+        ? `impactd: data in ${config.dataDir} (embedded ClickHouse)`
+        : `impactd: writing to ClickHouse at ${config.sink.url} (${rt.sink.conn.dialect.version}, database ${rt.sink.conn.database})`,
+    );
     console.log(
       `impactd: topology ${config.topology ?? "(none)"}: ${topo.services.length} services, ${topo.journeys.length} journeys`,
     );
