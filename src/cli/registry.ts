@@ -2,7 +2,15 @@
 // commands here.
 import type { Command } from "./command.js";
 import { demoCommand } from "./commands/demo.js";
+import { migrateCommand } from "./commands/migrate.js";
 import { queryCommand } from "./commands/query.js";
+import { replayCommand } from "./commands/replay.js";
 import { serveCommand } from "./commands/serve.js";
 
-export const commands: readonly Command[] = [demoCommand, serveCommand, queryCommand];
+export const commands: readonly Command[] = [
+  demoCommand,
+  serveCommand,
+  queryCommand,
+  migrateCommand,
+  replayCommand,
+];

@@ -99,10 +99,7 @@ LIMIT {limit:UInt32}`,
   {
     name: "incident_timeline",
     summary: "everything that happened to one incident, in order",
-    params: [
-      { name: "incident", type: "String", default: undefined, doc: "Incident id (required)." },
-      TENANT,
-    ],
+    params: [{ name: "incident", type: "String", default: undefined, doc: "Incident id." }, TENANT],
     sql: ({ dialect: d, database: db }) => `SELECT
   ${shown(d, "ts")}, type, service, actor, status, severity, root_cause, detail, version
 FROM ${db}.incident_events
