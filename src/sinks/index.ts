@@ -13,7 +13,9 @@ export {
   type Dialect,
   type DialectName,
   dialectForVersion,
+  legacyDialect,
   MODERN_MIN_VERSION,
+  modernDialect,
   OLDEST_SUPPORTED_VERSION,
 } from "./dialect.js";
 export { isDataError, PERMANENT_CLICKHOUSE_CODES, SinkDataError, SinkError } from "./errors.js";
@@ -30,6 +32,7 @@ export { acquireMigrationLock, LOCK_TABLE_PREFIX, type MigrationLock } from "./m
 export * from "./queries/index.js";
 export { type ReadOptions, readRows, selectList } from "./read.js";
 export { applyRetention } from "./retention.js";
+export { type BinaryEncoder, binaryEncoder } from "./rowbinary.js";
 export {
   type BenchResultRow,
   type EvalReportRow,

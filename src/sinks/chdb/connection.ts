@@ -190,8 +190,10 @@ class ChdbConnection implements SinkConnection {
     if (rows.length === 0) return this.track(async () => {});
     const binary = this.binaryEncoderFor(table);
     if (binary !== undefined) return this.track(() => this.insertBinary(table, binary, rows));
+    // Other tables: JSON rows, in this connection's database unless named.
+    const qualified = table.includes(".") ? table : `${this.database}.${table}`;
     return this.track(async () => {
-      const encoder = await this.encoderFor(table);
+      const encoder = await this.encoderFor(qualified);
       let payload: Buffer;
       try {
         payload = encoder.encode(rows);
@@ -202,7 +204,7 @@ class ChdbConnection implements SinkConnection {
       }
       try {
         await this.s.session.insert({
-          table,
+          table: qualified,
           values: payload,
           format: "JSONCompactEachRow",
           columns: encoder.columns,
