@@ -27,18 +27,24 @@ function sections(md: string, level: string): Map<string, string> {
 
 describe("docs/SCHEMA.md", () => {
   const md = read("SCHEMA.md");
-  const tables = sections(md.slice(md.indexOf("## Tables"), md.indexOf("## Server versions")), "###");
+  const tables = sections(
+    md.slice(md.indexOf("## Tables"), md.indexOf("## Server versions")),
+    "###",
+  );
   const defs = [...OUTPUT_TABLES, SCHEMA_MIGRATIONS];
 
-  test.each(defs.map((d) => [queryName(d), d] as const))("documents %s with every column", (name, def) => {
-    const body = tables.get(name);
-    expect(body, `### ${name} missing`).toBeDefined();
-    expect(body).toContain(`\`${def.name}\``);
-    for (const c of def.columns) {
-      expect(body, `${name}.${c.name}`).toContain(`| \`${c.name}\` | \`${c.type}\` |`);
-    }
-    expect(body).toContain(`\`(${def.orderBy.join(", ")})\``);
-  });
+  test.each(defs.map((d) => [queryName(d), d] as const))(
+    "documents %s with every column",
+    (name, def) => {
+      const body = tables.get(name);
+      expect(body, `### ${name} missing`).toBeDefined();
+      expect(body).toContain(`\`${def.name}\``);
+      for (const c of def.columns) {
+        expect(body, `${name}.${c.name}`).toContain(`| \`${c.name}\` | \`${c.type}\` |`);
+      }
+      expect(body).toContain(`\`(${def.orderBy.join(", ")})\``);
+    },
+  );
 
   test("names no table the code does not have", () => {
     expect([...tables.keys()].sort()).toEqual(defs.map(queryName).sort());
@@ -50,12 +56,15 @@ describe("docs/QUERIES.md", () => {
   const queries = sections(md, "##");
   const ctx = { dialect: modernDialect("26.7"), database: "impactd" };
 
-  test.each(QUERY_PACK.map((q) => [q.name, q] as const))("documents %s with its parameters and SQL", (name, q) => {
-    const body = queries.get(name);
-    expect(body, `## ${name} missing`).toBeDefined();
-    for (const p of q.params) expect(body).toContain(`| \`${p.name}\` | \`${p.type}\` |`);
-    expect(body).toContain(`\`\`\`sql\n${q.sql(ctx)}\n\`\`\``);
-  });
+  test.each(QUERY_PACK.map((q) => [q.name, q] as const))(
+    "documents %s with its parameters and SQL",
+    (name, q) => {
+      const body = queries.get(name);
+      expect(body, `## ${name} missing`).toBeDefined();
+      for (const p of q.params) expect(body).toContain(`| \`${p.name}\` | \`${p.type}\` |`);
+      expect(body).toContain(`\`\`\`sql\n${q.sql(ctx)}\n\`\`\``);
+    },
+  );
 
   test("names no query the code does not have", () => {
     expect([...queries.keys()].sort()).toEqual(QUERY_PACK.map((q) => q.name).sort());
