@@ -7,15 +7,29 @@ import { type Incident, type Prediction, PredictionOutcome } from "../gen/impact
 import { healthName, incidentSeverityName, incidentStatusName } from "../pipeline/rows.js";
 import type { IncidentEventRow, PredictionRow, ServiceHealthRow } from "./rows.js";
 
-/** INCIDENT_EVENT_TYPES are the timeline entry types the pipeline writes today. */
+/**
+ * INCIDENT_EVENT_TYPES are the timeline entry types the incident tracker
+ * reports today (IncidentState.changes); others pass through unchanged.
+ */
 export const INCIDENT_EVENT_TYPES = [
   "opened",
   "member_added",
+  "member_left",
   "member_health",
   "root_cause_changed",
-  "merged",
+  "severity_raised",
+  "impact",
+  "experience",
+  "routed",
+  "rerouted",
+  "paged",
+  "escalated",
   "acknowledged",
+  "mitigated",
+  "merged",
   "resolved",
+  "reopened",
+  "reactivated",
 ] as const;
 
 /** HealthChange is the part of a core health output a service_health row needs. */
@@ -91,6 +105,26 @@ export function incidentEventRows(
         service = top?.service ?? "";
         detail =
           top === undefined ? "" : `${top.service} (score ${top.score.toFixed(3)}): ${top.reason}`;
+        break;
+      case "severity_raised":
+        detail = `severity ${base.severity}`;
+        break;
+      case "routed":
+      case "rerouted":
+        detail =
+          inc.routingReason === "" ? `to ${inc.team}` : `to ${inc.team}: ${inc.routingReason}`;
+        break;
+      case "paged":
+      case "escalated": {
+        const page = inc.pages.at(-1);
+        if (page !== undefined) {
+          ts = page.atUnixMs || ts;
+          detail = `tier ${page.tier} of ${page.team}: ${page.target} via ${page.channel} (${page.cause})`;
+        }
+        break;
+      }
+      case "mitigated":
+        ts = inc.mitigatedUnixMs || ts;
         break;
       case "merged":
         detail = `merged into ${inc.mergedInto}`;
