@@ -106,7 +106,7 @@ describe("pipeline timeline and health rows", () => {
         if (inc.status === "resolved") expect(has(inc.incident_id, "resolved")).toBe(true);
         if (inc.status === "merged") expect(has(inc.incident_id, "merged")).toBe(true);
       }
-      expect(timeline.every((t) => t.n === "1" || t.type.startsWith("member"))).toBe(true);
+      expect(timeline.filter((t) => t.type === "opened").every((t) => t.n === "1")).toBe(true);
       const health = await c.query<{ health: string; previous: string }>(
         "SELECT health, previous FROM live.service_health",
       );
