@@ -129,6 +129,35 @@ describe("chdb only", () => {
     }
   });
 
+  test("retention becomes a table TTL, changed and removed with the config", async () => {
+    const database = `ttl${++databases}`;
+    const engine = async (sink: Sink) =>
+      (
+        await sink.conn.query<{ e: string }>(
+          "SELECT engine_full AS e FROM system.tables WHERE database = {db:String} AND name = 'events_data'",
+          { db: database },
+        )
+      )[0]?.e ?? "";
+    for (const [days, expected] of [
+      [7, "toIntervalDay(7)"],
+      [30, "toIntervalDay(30)"],
+      [0, undefined],
+    ] as const) {
+      const sink = await openSink({
+        kind: "chdb",
+        dataDir: dir,
+        database,
+        retentionDays: { events_data: days },
+      });
+      try {
+        if (expected === undefined) expect(await engine(sink)).not.toContain("TTL");
+        else expect(await engine(sink)).toContain(`TTL toDateTime(ts) + ${expected}`);
+      } finally {
+        await sink.close();
+      }
+    }
+  });
+
   test("the default database is used when none is named", async () => {
     let sink: Sink | undefined;
     try {

@@ -2,6 +2,7 @@
 // legacy mapping) that this file starts on free loopback ports in a temp dir.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { openSink } from "../../src/sinks/index.js";
+import { event } from "./sink-fixtures.js";
 import { type ClickHouseServer, startClickHouseServer } from "../harness/clickhouse-server.js";
 import { sinkSuite } from "./sink-suite.js";
 
@@ -24,6 +25,39 @@ describe("clickhouse-server", () => {
       expect(sink.conn.dialect.version).toMatch(/^18\.16\./);
     } finally {
       await sink.close();
+    }
+  });
+
+  test("without TTL, retention drops the partitions older than it", async () => {
+    const day = 86_400_000;
+    const now = Date.now();
+    const first = await openSink({ kind: "clickhouse", url: server.url, database: "retention" });
+    try {
+      await first.events.write([
+        event(1, { ts: now - 40 * day }),
+        event(2, { ts: now - 35 * day }),
+        event(3, { ts: now - 2 * day }),
+        event(4, { ts: now }),
+      ]);
+    } finally {
+      await first.close();
+    }
+    const messages: string[] = [];
+    const again = await openSink({
+      kind: "clickhouse",
+      url: server.url,
+      database: "retention",
+      retentionDays: { events_data: 30 },
+      onProgress: (m) => messages.push(m),
+    });
+    try {
+      expect(messages.filter((m) => m.includes("DROP PARTITION"))).toHaveLength(2);
+      const left = await again.conn.query<{ event_id: string }>(
+        "SELECT event_id FROM retention.events ORDER BY event_id",
+      );
+      expect(left.map((r) => r.event_id)).toEqual(["ev-3", "ev-4"]);
+    } finally {
+      await again.close();
     }
   });
 
