@@ -128,7 +128,7 @@ export function rejectionContentId(r: RejectionRow): string {
 }
 
 /**
- * rankDuplicates appends "#k" to the k-th repeat (k >= 1) of an id within
+ * ranked appends "#k" to the k-th repeat (k >= 1) of an id within
  * one write; the first keeps the bare id.
  */
 function ranked(seen: Map<string, number>, id: string): string {

@@ -80,7 +80,7 @@ export class ByteWriter {
     this.pos += 8;
   }
 
-  /** f64 writes a double. */
+  /** f64le writes a double. */
   f64le(v: number): void {
     this.ensure(8);
     this.f64[0] = v;
@@ -91,7 +91,7 @@ export class ByteWriter {
     this.pos = o + 8;
   }
 
-  /** f32 writes a float. */
+  /** f32le writes a float. */
   f32le(v: number): void {
     this.ensure(4);
     this.buf.writeFloatLE(v, this.pos);

@@ -129,6 +129,36 @@ describe("chdb only", () => {
     }
   });
 
+  test("concurrent inserts (both paths) and queries on one session are safe", async () => {
+    const database = `conc${++databases}`;
+    const sink = await openSink({ kind: "chdb", dataDir: dir, database });
+    try {
+      await sink.conn.command(
+        `CREATE TABLE ${database}.plain (i UInt32) ENGINE = MergeTree ORDER BY i`,
+      );
+      const ops: Promise<unknown>[] = [];
+      for (let i = 0; i < 40; i++) {
+        ops.push(sink.conn.insert("events_data", [event(i)]));
+        ops.push(sink.conn.insert("plain", [{ i }]));
+        ops.push(
+          sink.conn.query<{ x: string }>("SELECT {x:String} AS x", { x: `q${i}` }).then((r) => {
+            expect(r).toEqual([{ x: `q${i}` }]);
+          }),
+        );
+        ops.push(sink.conn.query(`SELECT ${i} AS i`).then((r) => expect(r).toEqual([{ i }])));
+      }
+      await Promise.all(ops);
+      expect(
+        await sink.conn.query(`SELECT uniqExact(event_id) AS n FROM ${database}.events`),
+      ).toEqual([{ n: "40" }]);
+      expect(await sink.conn.query(`SELECT count() AS n FROM ${database}.plain`)).toEqual([
+        { n: "40" },
+      ]);
+    } finally {
+      await sink.close();
+    }
+  });
+
   test("retention becomes a table TTL, changed and removed with the config", async () => {
     const database = `ttl${++databases}`;
     const engine = async (sink: Sink) =>

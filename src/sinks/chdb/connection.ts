@@ -10,6 +10,11 @@
 // per native connection and serialises parameterised queries process-wide
 // (tested with interleaved inserts, bound and plain queries in
 // test/integration/sink-chdb.test.ts), so no queue is needed here.
+//
+// Tables of the logical schema are inserted as RowBinary, which the engine
+// parses several times faster than JSON; chdb's insert API takes only text
+// formats, so the payload goes through a RAM-backed file and
+// INSERT ... SELECT * FROM file(). Other tables keep the JSON path.
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync } from "node:fs";
 import { mkdir, rm, unlink, writeFile } from "node:fs/promises";
