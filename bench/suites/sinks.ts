@@ -100,10 +100,12 @@ async function writeCase(
   await writer.write(eventRows(Math.min(batch, 1_000), Date.UTC(2025, 0, 1)));
   latencies.length = 0;
   const rows = eventRows(total, Date.now() - total);
+  const cpu = process.cpuUsage();
   const started = performance.now();
   await writer.write(rows);
   await writer.close();
   const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
   latencies.sort((a, b) => a - b);
   return result(
     "sinks",
@@ -113,7 +115,15 @@ async function writeCase(
       p50_ms: percentile(latencies, 0.5),
       p99_ms: percentile(latencies, 0.99),
     },
-    { rows: total, batch_rows: batch, table, latency: "one INSERT" },
+    {
+      rows: total,
+      batch_rows: batch,
+      table,
+      latency: "one INSERT",
+      // CPU time of this process per row: chdb's engine runs in it, a
+      // server's does not. Less sensitive than rows/s to other load.
+      cpu_us_per_row: Number(((used.user + used.system) / total).toFixed(2)),
+    },
   );
 }
 
@@ -123,17 +133,32 @@ function encodeCase(total: number): BenchResult {
   const rows = eventRows(total, Date.now());
   fillEventIds(rows);
   enc.encode(rows.slice(0, 10_000));
+  const cpu = process.cpuUsage();
   const started = performance.now();
   let bytes = 0;
   for (let i = 0; i < rows.length; i += 10_000)
     bytes += enc.encode(rows.slice(i, i + 10_000)).length;
   const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
   return result(
     "sinks",
     "encode RowBinary (no engine)",
     { events_per_sec: Math.round(total / seconds), p50_ms: null, p99_ms: null },
-    { rows: total, bytes_per_row: Math.round(bytes / total) },
+    {
+      rows: total,
+      bytes_per_row: Math.round(bytes / total),
+      cpu_us_per_row: Number(((used.user + used.system) / total).toFixed(2)),
+    },
   );
+}
+
+/** logged prints a case as it finishes (the CPU cost per row is not in the summary table). */
+function logged(r: BenchResult): BenchResult {
+  const cpu = r.params.cpu_us_per_row;
+  console.log(
+    `  ${r.case}: ${r.events_per_sec?.toLocaleString("en-US")} rows/s${cpu === undefined ? "" : `, ${cpu} µs CPU per row in this process`}`,
+  );
+  return r;
 }
 
 /** runSinksSuite measures sink write throughput for both sinks and three batch sizes. */
@@ -141,26 +166,21 @@ export async function runSinksSuite(opts: { quick: boolean }): Promise<BenchResu
   const out: BenchResult[] = [];
   const chdbTotal = opts.quick ? 100_000 : 1_000_000;
   const serverTotal = opts.quick ? 50_000 : 300_000;
-  out.push(encodeCase(chdbTotal));
+  out.push(logged(encodeCase(chdbTotal)));
 
   const dir = mkdtempSync(join(tmpdir(), "impactd-bench-sinks-"));
   const chdb = await openSink({ kind: "chdb", dataDir: dir, database: "bench" });
   try {
     for (const batch of BATCHES) {
-      out.push(await writeCase(chdb, `chdb events, batch ${batch / 1000}k`, batch, chdbTotal));
+      out.push(
+        logged(await writeCase(chdb, `chdb events, batch ${batch / 1000}k`, batch, chdbTotal)),
+      );
     }
     // The skeleton's path: JSONCompactEachRow through chdb's insert API, into
     // a table the logical schema does not know (so no RowBinary).
     await chdb.conn.command("CREATE TABLE bench.events_json AS bench.events_data");
-    out.push(
-      await writeCase(
-        chdb,
-        "chdb events, batch 10k, JSON path",
-        10_000,
-        chdbTotal / 2,
-        "events_json",
-      ),
-    );
+    const json = "chdb events, batch 10k, JSON path";
+    out.push(logged(await writeCase(chdb, json, 10_000, chdbTotal / 2, "events_json")));
   } finally {
     await chdb.close();
     rmSync(dir, { recursive: true, force: true });
@@ -178,14 +198,8 @@ export async function runSinksSuite(opts: { quick: boolean }): Promise<BenchResu
     try {
       const version = sink.conn.dialect.version;
       for (const batch of BATCHES) {
-        out.push(
-          await writeCase(
-            sink,
-            `clickhouse ${version} events, batch ${batch / 1000}k`,
-            batch,
-            serverTotal,
-          ),
-        );
+        const name = `clickhouse ${version} events, batch ${batch / 1000}k`;
+        out.push(logged(await writeCase(sink, name, batch, serverTotal)));
       }
     } finally {
       await sink.close();
