@@ -13,40 +13,44 @@ export const CONTENT_ID_PREFIX = "h:";
 const f64 = new Float64Array(1);
 const f64Words = new Uint32Array(f64.buffer);
 
-/** ContentHash accumulates two independent 32-bit hashes (64 bits in all). */
-class ContentHash {
-  a = 0x811c9dc5;
-  b = 0x2f1b3c4d;
+// The running hash: two independent 32-bit lanes (64 bits in all), kept in
+// module state rather than an object so hashing a row allocates nothing.
+let A = 0;
+let B = 0;
 
-  str(s: string): this {
-    let { a, b } = this;
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      a = Math.imul(a ^ c, 0x01000193);
-      b = Math.imul(b ^ c, 0x5bd1e995);
-      b ^= b >>> 13;
-    }
-    // A separator so ("ab", "c") and ("a", "bc") differ.
-    this.a = Math.imul(a ^ 0xff, 0x01000193);
-    this.b = Math.imul(b ^ 0x1ff, 0x5bd1e995);
-    return this;
-  }
+function reset(): void {
+  A = 0x811c9dc5;
+  B = 0x2f1b3c4d;
+}
 
-  num(v: number): this {
-    f64[0] = v;
-    return this.word(f64Words[0] as number).word(f64Words[1] as number);
+function str(s: string): void {
+  let a = A;
+  let b = B;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 13;
   }
+  // A separator so ("ab", "c") and ("a", "bc") differ.
+  A = Math.imul(a ^ 0xff, 0x01000193);
+  B = Math.imul(b ^ 0x1ff, 0x5bd1e995);
+}
 
-  private word(w: number): this {
-    this.a = Math.imul(this.a ^ w, 0x01000193);
-    this.b = Math.imul(this.b ^ w, 0x5bd1e995);
-    this.b ^= this.b >>> 15;
-    return this;
-  }
+function word(w: number): void {
+  A = Math.imul(A ^ w, 0x01000193);
+  const b = Math.imul(B ^ w, 0x5bd1e995);
+  B = b ^ (b >>> 15);
+}
 
-  hex(): string {
-    return hex32(fmix(this.a)) + hex32(fmix(this.b ^ this.a));
-  }
+function num(v: number): void {
+  f64[0] = v;
+  word(f64Words[0] as number);
+  word(f64Words[1] as number);
+}
+
+function digest(): string {
+  return CONTENT_ID_PREFIX + hex32(fmix(A)) + hex32(fmix(B ^ A));
 }
 
 // murmur3's finaliser: every input bit affects every output bit.
@@ -73,58 +77,68 @@ function hex32(x: number): string {
 
 // Labels hash the same in any order: each pair is hashed on its own and the
 // pair hashes are summed, so no sort or join is needed.
-function labelsHash(h: ContentHash, labels: Record<string, string> | undefined): ContentHash {
-  if (labels === undefined) return h.num(0);
+function labels(m: Record<string, string> | undefined): void {
   let sumA = 0;
   let sumB = 0;
   let n = 0;
-  for (const k in labels) {
-    const p = new ContentHash().str(k).str(labels[k] as string);
-    sumA = (sumA + fmix(p.a)) | 0;
-    sumB = (sumB + fmix(p.b)) | 0;
-    n++;
+  if (m !== undefined) {
+    const outerA = A;
+    const outerB = B;
+    for (const k in m) {
+      reset();
+      str(k);
+      str(m[k] as string);
+      sumA = (sumA + fmix(A)) | 0;
+      sumB = (sumB + fmix(B)) | 0;
+      n++;
+    }
+    A = outerA;
+    B = outerB;
   }
-  return h.num(n).num(sumA).num(sumB);
+  num(n);
+  num(sumA);
+  num(sumB);
 }
 
 /** eventContentId hashes an events row's tenant and content (everything but ids and receive time). */
 export function eventContentId(r: EventRow): string {
-  const h = new ContentHash()
-    .str(r.tenant)
-    .num(r.ts)
-    .str(r.source)
-    .str(r.kind)
-    .str(r.service)
-    .str(r.journey)
-    .str(r.step)
-    .str(r.status)
-    .str(r.metric)
-    .str(r.name)
-    .str(r.severity)
-    .str(r.fingerprint)
-    .num(r.value)
-    .num(r.count)
-    .str(r.scale)
-    .str(r.channel)
-    .str(r.device_id)
-    .str(r.version)
-    .str(r.text);
-  return CONTENT_ID_PREFIX + labelsHash(h, r.labels).hex();
+  reset();
+  str(r.tenant);
+  num(r.ts);
+  str(r.source);
+  str(r.kind);
+  str(r.service);
+  str(r.journey);
+  str(r.step);
+  str(r.status);
+  str(r.metric);
+  str(r.name);
+  str(r.severity);
+  str(r.fingerprint);
+  num(r.value);
+  num(r.count);
+  str(r.scale);
+  str(r.channel);
+  str(r.device_id);
+  str(r.version);
+  str(r.text);
+  labels(r.labels);
+  return digest();
 }
 
 /** rejectionContentId hashes a rejected_events row's content, receive time included. */
 export function rejectionContentId(r: RejectionRow): string {
-  const h = new ContentHash()
-    .str(r.tenant)
-    .num(r.received_at)
-    .num(r.ts ?? -1)
-    .str(r.front_end)
-    .str(r.source)
-    .str(r.code)
-    .str(r.reason)
-    .str(r.event_id)
-    .str(r.payload);
-  return CONTENT_ID_PREFIX + h.hex();
+  reset();
+  str(r.tenant);
+  num(r.received_at);
+  num(r.ts ?? -1);
+  str(r.front_end);
+  str(r.source);
+  str(r.code);
+  str(r.reason);
+  str(r.event_id);
+  str(r.payload);
+  return digest();
 }
 
 /**
