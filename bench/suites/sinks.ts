@@ -5,7 +5,7 @@
 // the skeleton used, for comparison. Rows are pre-built (the pipeline's cost
 // is the ingest suite's); the sink's own work (content ids, encoding,
 // staging, the engine's insert) is all inside the timer.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -15,6 +15,7 @@ import {
   fillEventIds,
   modernDialect,
   openSink,
+  quoteString,
   type Sink,
   type SinkConnection,
   TableWriter,
@@ -152,6 +153,58 @@ function encodeCase(total: number): BenchResult {
   );
 }
 
+/**
+ * engineCase measures chdb's side alone: RowBinary payloads encoded before
+ * the clock starts, inserted one after another the way the chdb connection
+ * does (from a file), so the time is the engine's parsing, sorting, part
+ * writing and merging.
+ */
+async function engineCase(
+  sink: Sink,
+  dir: string,
+  batch: number,
+  total: number,
+): Promise<BenchResult> {
+  const enc = binaryEncoder(EVENTS_DATA, sink.conn.dialect);
+  const files: string[] = [];
+  for (let i = 0; i < total; i += batch) {
+    const rows = eventRows(Math.min(batch, total - i), Date.now() - total + i);
+    fillEventIds(rows);
+    const file = join(dir, `engine-${i}.rowbinary`);
+    writeFileSync(file, enc.encode(rows));
+    files.push(file);
+  }
+  const columns = enc.columns.map((c) => (c.includes(".") ? `\`${c}\`` : c)).join(", ");
+  const latencies: number[] = [];
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  for (const file of files) {
+    const t = performance.now();
+    await sink.conn.command(
+      `INSERT INTO ${sink.conn.database}.${EVENTS_DATA.name} (${columns}) SELECT * FROM file(${quoteString(file)}, 'RowBinary', ${quoteString(enc.structure)}) SETTINGS optimize_on_insert = 0, input_format_parallel_parsing = 0`,
+    );
+    latencies.push(performance.now() - t);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  latencies.sort((a, b) => a - b);
+  return result(
+    "sinks",
+    `chdb engine alone, batch ${batch / 1000}k`,
+    {
+      events_per_sec: Math.round(total / seconds),
+      p50_ms: percentile(latencies, 0.5),
+      p99_ms: percentile(latencies, 0.99),
+    },
+    {
+      rows: total,
+      batch_rows: batch,
+      latency: "one INSERT",
+      cpu_us_per_row: Number(((used.user + used.system) / total).toFixed(2)),
+    },
+  );
+}
+
 /** logged prints a case as it finishes (the CPU cost per row is not in the summary table). */
 function logged(r: BenchResult): BenchResult {
   const cpu = r.params.cpu_us_per_row;
@@ -176,6 +229,7 @@ export async function runSinksSuite(opts: { quick: boolean }): Promise<BenchResu
         logged(await writeCase(chdb, `chdb events, batch ${batch / 1000}k`, batch, chdbTotal)),
       );
     }
+    out.push(logged(await engineCase(chdb, dir, 100_000, chdbTotal)));
     // The skeleton's path: JSONCompactEachRow through chdb's insert API, into
     // a table the logical schema does not know (so no RowBinary).
     await chdb.conn.command("CREATE TABLE bench.events_json AS bench.events_data");
