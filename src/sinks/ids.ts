@@ -2,9 +2,11 @@
 // or a retried rejection lands on the same row key and the FINAL views show
 // it once. The id is a 64-bit hash of the tenant and the content (never the
 // receive time, which differs between deliveries), computed in JS at a few
-// hundred nanoseconds per row. Identical rows within one write are told apart
-// by their rank ("#1", "#2", ...), so a batch that genuinely carries the same
-// event twice keeps both, and its redelivery maps onto the same two rows.
+// hundred nanoseconds per row. Identical rows within one write (one batch's
+// worth of rows: the writer prepares larger writes in batch-sized chunks) are
+// told apart by their rank ("#1", "#2", ...), so a batch that genuinely
+// carries the same event twice keeps both, and its redelivery maps onto the
+// same two rows.
 import type { EventRow, RejectionRow } from "./rows.js";
 
 /** CONTENT_ID_PREFIX starts every id impactd derived from content. */

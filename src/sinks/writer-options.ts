@@ -59,7 +59,10 @@ export interface TableWriterOptions<R = Record<string, unknown>> {
   maxRetries?: number;
   /** Fraction (0-1) of each delay that is randomised. @default DEFAULT_RETRY_JITTER */
   jitter?: number;
-  /** Called on every row array passed to write(), before buffering (e.g. to fill ids). */
+  /**
+   * Called before buffering on the rows of each write() call, a batch's
+   * worth at a time (e.g. to fill ids), in order.
+   */
   prepare?: (rows: readonly R[]) => void;
   /**
    * Where rows the engine refuses for their content go (e.g. rejected_events).

@@ -112,7 +112,6 @@ export class TableWriter<R extends Record<string, unknown>> {
   async write(rows: readonly R[]): Promise<void> {
     if (this.closing !== undefined) throw new SinkError(`writer for ${this.table} is closed`);
     if (rows.length === 0) return;
-    this.settings.prepare?.(rows);
     this.activeWrites++;
     try {
       const parts: Promise<void>[] = [];
@@ -126,6 +125,12 @@ export class TableWriter<R extends Record<string, unknown>> {
           if (sizes.length > 0 && bytes + b > maxBatchBytes) break;
           sizes.push(b);
           bytes += b;
+        }
+        // Prepared chunk by chunk, so the first batch is on its way to the
+        // engine while the next is being prepared.
+        const prepare = this.settings.prepare;
+        if (prepare !== undefined) {
+          prepare(i === 0 && sizes.length === rows.length ? rows : rows.slice(i, i + sizes.length));
         }
         // Queue behind earlier waiters so a stream of small writes cannot
         // starve a large one. With room, no await: the rows are buffered
