@@ -197,6 +197,22 @@ export class Pipeline {
 
   /** setTopology applies a (validated) topology to a tenant live. */
   setTopology(tenant: string, topology: Topology): void {
+    // What impactd learned by itself survives a new topology: edges seen in
+    // traces and services seen only in events, unless the new one names them.
+    const old = this.tenant(tenant).topology;
+    const named = new Set(topology.services.map((s) => s.name));
+    const discovered: [string, string][] = [];
+    const unattached: string[] = [];
+    for (const s of old.services) {
+      for (const d of s.dependsOn) if (d.discovered) discovered.push([s.name, d.service]);
+      if (!named.has(s.name) && s.team === "" && s.dependsOn.length === 0) unattached.push(s.name);
+    }
+    let estate = new Estate(topology).withUnattachedServices(unattached);
+    if (discovered.length > 0) estate = estate.withDiscoveredEdges(discovered);
+    this.applyTopology(tenant, estate.topology);
+  }
+
+  private applyTopology(tenant: string, topology: Topology): void {
     const t = this.tenant(tenant);
     t.core.setTopology(topology);
     t.topology = topology;
@@ -211,7 +227,7 @@ export class Pipeline {
     const before = new Estate(this.tenant(tenant).topology);
     const after = before.withDiscoveredEdges(edges);
     if (after === before) return 0;
-    this.setTopology(tenant, after.topology);
+    this.applyTopology(tenant, after.topology);
     let n = 0;
     for (const s of after.topology.services) n += s.dependsOn.length;
     for (const s of before.topology.services) n -= s.dependsOn.length;
