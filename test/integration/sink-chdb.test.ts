@@ -128,7 +128,11 @@ describe("migrations", () => {
     await s.close();
     const conn = await openChdb(dir);
     try {
-      expect(await migrate(conn)).toEqual({ from: 1, to: 1, applied: [] });
+      expect(await migrate(conn)).toEqual({
+        from: SCHEMA_VERSION,
+        to: SCHEMA_VERSION,
+        applied: [],
+      });
       expect(await conn.query("SELECT count() AS n FROM events")).toEqual([{ n: "1" }]);
     } finally {
       await conn.close();
