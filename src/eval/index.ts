@@ -38,7 +38,12 @@ export {
   rootCauseRank,
 } from "./match.js";
 export { type DeliveryFacts, type Observation, observe } from "./observe.js";
-export { NO_PREDICTIONS_NOTE, type PredictionRecord, readPredictions } from "./predictions.js";
+export {
+  NO_PREDICTIONS_NOTE,
+  type PredictionRecord,
+  predictionRecord,
+  readPredictions,
+} from "./predictions.js";
 export {
   type AlertCounts,
   type CaseResult,

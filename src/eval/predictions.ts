@@ -1,10 +1,11 @@
-// The one place the evaluation reads predictions from the pipeline. The
-// pipeline gains `predictions(tenant)` with the prediction work in the core;
-// until then there is nothing to score and the report says so (null), rather
-// than inventing figures.
+// The one place the evaluation reads predictions from the pipeline
+// (`Pipeline.predictions(tenant)`, impactd.v1.Prediction) and turns them
+// into the plain records the scorer works on, so a change of the API shape
+// touches only this file.
+import { type Prediction, PredictionOutcome } from "../gen/impactd/v1/incident.js";
 import type { Pipeline } from "../pipeline/pipeline.js";
 
-/** PredictionRecord is one prediction as the pipeline reports it. */
+/** PredictionRecord is one prediction as the scorer sees it. */
 export interface PredictionRecord {
   id: string;
   /** A service or journey name. */
@@ -21,51 +22,32 @@ export interface PredictionRecord {
 
 /** NO_PREDICTIONS_NOTE explains null prediction metrics. */
 export const NO_PREDICTIONS_NOTE =
-  "the pipeline has no predictions(tenant) yet, so prediction metrics are null (not measured)";
+  "the pipeline reported no predictions to score, so prediction metrics are null (not measured)";
 
-interface WithPredictions {
-  predictions(tenant: string): readonly unknown[];
-}
-
-function hasPredictions(p: unknown): p is WithPredictions {
-  return typeof (p as Partial<WithPredictions>).predictions === "function";
-}
-
-/**
- * readPredictions returns the tenant's predictions, or undefined when the
- * pipeline cannot report any. Records of another shape throw: a silently
- * misread prediction would skew the scores.
- */
-export function readPredictions(
-  pipeline: Pipeline,
-  tenant: string,
-): PredictionRecord[] | undefined {
-  if (!hasPredictions(pipeline)) return undefined;
-  return pipeline.predictions(tenant).map((raw, i) => toRecord(raw, i));
-}
-
-function toRecord(raw: unknown, i: number): PredictionRecord {
-  const r = raw as Partial<PredictionRecord>;
-  const ok =
-    typeof r.id === "string" &&
-    typeof r.target === "string" &&
-    (r.targetKind === "service" || r.targetKind === "journey") &&
-    typeof r.issuedMs === "number" &&
-    typeof r.predictedBreachMs === "number" &&
-    (r.outcome === "pending" || r.outcome === "hit" || r.outcome === "false_alarm");
-  if (!ok) {
-    throw new TypeError(
-      `prediction ${i} does not have the expected shape: ${JSON.stringify(raw).slice(0, 200)}`,
-    );
+/** predictionRecord converts an impactd.v1.Prediction; an unknown target kind throws. */
+export function predictionRecord(p: Prediction): PredictionRecord {
+  if (p.targetKind !== "service" && p.targetKind !== "journey") {
+    throw new TypeError(`prediction ${p.id}: unknown target kind ${JSON.stringify(p.targetKind)}`);
   }
+  const outcome =
+    p.outcome === PredictionOutcome.PREDICTION_OUTCOME_HIT
+      ? "hit"
+      : p.outcome === PredictionOutcome.PREDICTION_OUTCOME_FALSE_ALARM
+        ? "false_alarm"
+        : "pending";
   const rec: PredictionRecord = {
-    id: r.id as string,
-    target: r.target as string,
-    targetKind: r.targetKind as PredictionRecord["targetKind"],
-    issuedMs: r.issuedMs as number,
-    predictedBreachMs: r.predictedBreachMs as number,
-    outcome: r.outcome as PredictionRecord["outcome"],
+    id: p.id,
+    target: p.target,
+    targetKind: p.targetKind,
+    issuedMs: p.issuedUnixMs,
+    predictedBreachMs: p.predictedBreachUnixMs,
+    outcome,
   };
-  if (typeof r.actualBreachMs === "number") rec.actualBreachMs = r.actualBreachMs;
+  if (p.actualBreachUnixMs > 0) rec.actualBreachMs = p.actualBreachUnixMs;
   return rec;
+}
+
+/** readPredictions returns the tenant's predictions as records. */
+export function readPredictions(pipeline: Pipeline, tenant: string): PredictionRecord[] {
+  return pipeline.predictions(tenant).map(predictionRecord);
 }

@@ -179,7 +179,7 @@ export async function runEval(opts: EvalOptions): Promise<EvalReport> {
 
 function notes(m: EvalMetrics, results: readonly CaseResult[]): string[] {
   const out: string[] = [];
-  if (m.prediction_lead_time_median_s === null) out.push(NO_PREDICTIONS_NOTE);
+  if (m.predictions === null) out.push(NO_PREDICTIONS_NOTE);
   if (m.late_events_counted !== m.late_events_expected) {
     out.push(
       `the core counted ${m.late_events_counted} late events where the delivery put ${m.late_events_expected} behind the watermark`,

@@ -9,7 +9,7 @@ import {
   DependencyKind,
   type Journey,
   type Service,
-  type Team,
+  Team,
   type Topology,
 } from "../gen/impactd/v1/topology.js";
 import { assertValidTopology } from "../topology/index.js";
@@ -264,13 +264,25 @@ function makeJourneys(nodes: Node[], entries: number[], rng: Rng, wanted?: numbe
   return journeys;
 }
 
+// makeTeams gives every team the skills of what it owns and a two-tier
+// escalation; the edge team (owner of the entry services) is the fallback.
 function makeTeams(nodes: Node[]): Team[] {
   const ids = [...new Set(nodes.map((nd) => nd.team))].sort((a, b) => a - b);
+  const edge = Math.max(...ids);
   return ids.map((t) => {
     const kinds = new Set(
       nodes.filter((nd) => nd.team === t && nd.kind !== "").map((nd) => nd.kind),
     );
-    return { name: teamName(t), skills: ["service", ...kinds], services: [] };
+    const name = teamName(t);
+    return Team.fromPartial({
+      name,
+      skills: ["service", ...kinds],
+      fallback: t === edge,
+      escalation: [
+        { delayMinutes: 10, target: `@${name}-primary` },
+        { delayMinutes: 20, target: `@${name}-secondary` },
+      ],
+    });
   });
 }
 

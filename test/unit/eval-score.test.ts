@@ -14,36 +14,32 @@ import {
   type Observation,
   type PredictionRecord,
   percentile,
+  predictionRecord,
   scoreCase,
 } from "../../src/eval/index.js";
-import { type Incident, IncidentStatus } from "../../src/gen/impactd/v1/incident.js";
+import {
+  Incident,
+  IncidentStatus,
+  JourneyImpact,
+  Prediction,
+  PredictionOutcome,
+} from "../../src/gen/impactd/v1/incident.js";
 import type { GroundTruth } from "../../src/sim/index.js";
 
 const T0 = Date.UTC(2025, 0, 6, 8, 0, 0);
 const MIN = 60_000;
 
 function inc(p: Partial<Incident> & { id: string }): Incident {
-  return {
-    tenant: "default",
+  return Incident.fromPartial({
     status: IncidentStatus.INCIDENT_STATUS_OPEN,
-    severity: 0,
-    title: "",
-    openedUnixMs: 0,
-    updatedUnixMs: p.openedUnixMs ?? 0,
-    acknowledgedUnixMs: 0,
-    mitigatedUnixMs: 0,
-    resolvedUnixMs: 0,
-    services: [],
-    rootCauses: [],
-    journeys: [],
-    alertCount: 0,
     version: 1,
-    team: "",
-    mergedInto: "",
-    acknowledgedBy: "",
-    resolvedBy: "",
+    updatedUnixMs: p.openedUnixMs ?? 0,
     ...p,
-  };
+  });
+}
+
+function impact(journey: string, customersAffectedPerMin: number): JourneyImpact {
+  return JourneyImpact.fromPartial({ journey, customersAffectedPerMin, successRatio: 0.9 });
 }
 
 function ranked(...services: string[]) {
@@ -213,29 +209,13 @@ describe("matching", () => {
       id: "a",
       openedUnixMs: T0 + 11 * MIN,
       services: ["web-frontend"],
-      journeys: [
-        {
-          journey: "checkout",
-          successRatio: 0,
-          customersAffectedPerMin: 0,
-          burnRateShort: 0,
-          burnRateLong: 0,
-        },
-      ],
+      journeys: [impact("checkout", 0)],
     });
     expect(scoreCase(truth([ux]), obs([listed])).faults[0]?.detected).toBe(false);
     const claimed = inc({
       ...listed,
       id: "b",
-      journeys: [
-        {
-          journey: "checkout",
-          successRatio: 0.8,
-          customersAffectedPerMin: 240,
-          burnRateShort: 0,
-          burnRateLong: 0,
-        },
-      ],
+      journeys: [impact("checkout", 240)],
     });
     const s = scoreCase(truth([ux]), obs([claimed]));
     expect(s.faults[0]).toMatchObject({ detected: true, detectionLatencyMs: MIN });
@@ -373,15 +353,7 @@ describe("impact error", () => {
       openedUnixMs: T0 + 10 * MIN,
       updatedUnixMs: at,
       services: ["payments-db"],
-      journeys: [
-        {
-          journey: "checkout",
-          successRatio: 0.9,
-          customersAffectedPerMin: perMin,
-          burnRateShort: 0,
-          burnRateLong: 0,
-        },
-      ],
+      journeys: [impact("checkout", perMin)],
       ...extra,
     });
 
@@ -486,6 +458,38 @@ describe("predictions", () => {
     expect(m.prediction_false_alarm_rate_truth).toBe(0.5);
     expect(m.prediction_lead_time_median_s).toBe(12 * 60);
     expect(m.prediction_coverage).toBe(1);
+  });
+});
+
+describe("prediction adapter", () => {
+  it("reads impactd.v1.Prediction into records, outcome and breach included", () => {
+    const base = Prediction.fromPartial({
+      id: "pred-1",
+      target: "checkout",
+      targetKind: "journey",
+      issuedUnixMs: T0,
+      predictedBreachUnixMs: T0 + 10 * MIN,
+      outcome: PredictionOutcome.PREDICTION_OUTCOME_PENDING,
+    });
+    expect(predictionRecord(base)).toEqual({
+      id: "pred-1",
+      target: "checkout",
+      targetKind: "journey",
+      issuedMs: T0,
+      predictedBreachMs: T0 + 10 * MIN,
+      outcome: "pending",
+    });
+    const hit = predictionRecord({
+      ...base,
+      outcome: PredictionOutcome.PREDICTION_OUTCOME_HIT,
+      actualBreachUnixMs: T0 + 9 * MIN,
+    });
+    expect(hit).toMatchObject({ outcome: "hit", actualBreachMs: T0 + 9 * MIN });
+    expect(
+      predictionRecord({ ...base, outcome: PredictionOutcome.PREDICTION_OUTCOME_FALSE_ALARM })
+        .outcome,
+    ).toBe("false_alarm");
+    expect(() => predictionRecord({ ...base, targetKind: "device" })).toThrow(/target kind/);
   });
 });
 
