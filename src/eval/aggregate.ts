@@ -34,8 +34,12 @@ export interface EvalMetrics {
   /** Against ground truth: predictions no real breach justifies / all predictions. */
   prediction_false_alarm_rate_truth: number | null;
   predictions: number | null;
+  /** Predictions the core scored as hits that no real fault's breach justifies. */
+  prediction_unjustified_hits: number | null;
   /** Mean over faults with customer impact of sum|estimate - truth| / sum truth. */
   impact_error: number | null;
+  /** impact_error with the truth counting only customers who failed (not those who gave up). */
+  impact_error_failed_only: number | null;
   impact_faults: number;
   /** Share of detected deploy regressions whose root candidate links the guilty deploy. */
   change_link_rate: number | null;
@@ -81,6 +85,7 @@ type FaultLevel = Pick<
   | "prediction_lead_time_median_s"
   | "prediction_coverage"
   | "impact_error"
+  | "impact_error_failed_only"
   | "impact_faults"
   | "change_link_rate"
 >;
@@ -96,6 +101,9 @@ export function faultMetrics(faults: readonly FaultScore[], predicted: boolean):
   const latencies = detected.map((f) => f.detectionLatencyMs as number);
   const leads = faults.flatMap((f) => (f.leadTimeS === undefined ? [] : [f.leadTimeS]));
   const impacts = faults.flatMap((f) => (f.impactError === undefined ? [] : [f.impactError]));
+  const failedOnly = faults.flatMap((f) =>
+    f.impactErrorFailedOnly === undefined ? [] : [f.impactErrorFailedOnly],
+  );
   const linked = faults.filter((f) => f.changeLinked !== undefined);
   return {
     faults: faults.length,
@@ -109,6 +117,7 @@ export function faultMetrics(faults: readonly FaultScore[], predicted: boolean):
     prediction_lead_time_median_s: predicted ? percentile(leads, 0.5) : null,
     prediction_coverage: predicted ? ratio(leads.filter((x) => x > 0).length, leads.length) : null,
     impact_error: mean(impacts),
+    impact_error_failed_only: mean(failedOnly),
     impact_faults: impacts.length,
     change_link_rate: ratio(linked.filter((f) => f.changeLinked).length, linked.length),
   };
@@ -125,7 +134,7 @@ export function aggregate(cases: readonly CaseScore[], deterministic: boolean | 
   const incidents = sum(cases, (c) => c.incidents);
   const alerts = sum(cases, (c) => c.alertsFiring);
   const episodes = sum(cases, (c) => c.alertEpisodes);
-  const pc = (k: "total" | "hit" | "falseAlarm" | "unjustified") =>
+  const pc = (k: "total" | "hit" | "falseAlarm" | "unjustified" | "unjustifiedHits") =>
     sum(cases, (c) => c.predictions?.[k] ?? 0);
   return {
     cases: cases.length,
@@ -145,6 +154,7 @@ export function aggregate(cases: readonly CaseScore[], deterministic: boolean | 
       : null,
     prediction_false_alarm_rate_truth: predicted ? ratio(pc("unjustified"), pc("total")) : null,
     predictions: predicted ? pc("total") : null,
+    prediction_unjustified_hits: predicted ? pc("unjustifiedHits") : null,
     late_events_expected: sum(cases, (c) => c.lateExpected),
     late_events_counted: sum(cases, (c) => c.lateCounted),
     duplicates_sent: sum(cases, (c) => c.duplicatesSent),

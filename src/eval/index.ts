@@ -61,6 +61,7 @@ export {
   type FaultScore,
   IMPACT_LAG_MS,
   IMPACT_SETTLE_MS,
+  type ImpactTruth,
   impactError,
   leadTime,
   MIN_SCORED_IMPACT,

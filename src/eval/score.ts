@@ -55,6 +55,8 @@ export interface FaultScore {
   changeLinked?: boolean;
   /** Relative error of the customers-affected estimate (faults with customer impact). */
   impactError?: number;
+  /** The same against the customers who failed only (those who gave up left out of the truth). */
+  impactErrorFailedOnly?: number;
   /** Seconds of warning before the breach (gradual-degradation with a breach). */
   leadTimeS?: number;
 }
@@ -67,6 +69,8 @@ export interface PredictionCounts {
   pending: number;
   /** Predictions no real fault's breach justifies (ground truth, not the core's verdict). */
   unjustified: number;
+  /** Of those, predictions the core itself scored as hits. */
+  unjustifiedHits: number;
 }
 
 /** CaseScore is the scored outcome of one case. */
@@ -160,6 +164,8 @@ function scoreFault(
   }
   const err = impactError(f, found, all);
   if (err !== undefined) s.impactError = err;
+  const failedOnly = impactError(f, found, all, "failed");
+  if (failedOnly !== undefined) s.impactErrorFailedOnly = failedOnly;
   if (f.kind === "gradual-degradation" && predictions !== undefined) {
     const lead = leadTime(f, predictions);
     if (lead !== undefined) s.leadTimeS = lead;
@@ -194,14 +200,17 @@ export function estimateAt(groups: readonly IncidentGroup[], journey: string, t:
   return best;
 }
 
+/** ImpactTruth picks which customers count: all who failed or gave up, or those who failed. */
+export type ImpactTruth = "all" | "failed";
+
 // valueAt is a fault's true impact on a journey at `t` (the minute point at or before it).
-function valueAt(f: GroundTruth, journey: string, t: number): number {
+function valueAt(f: GroundTruth, journey: string, t: number, which: ImpactTruth = "all"): number {
   if (t < f.startMs || t >= f.endMs) return 0;
   const series = f.impact.find((x) => x.journey === journey);
   let v = 0;
-  for (const [at, perMin] of series?.points ?? []) {
+  for (const [at, all, failed] of series?.points ?? []) {
     if (at > t) break;
-    v = perMin;
+    v = which === "all" ? all : failed;
   }
   return v;
 }
@@ -211,12 +220,15 @@ function valueAt(f: GroundTruth, journey: string, t: number): number {
  * from IMPACT_SETTLE_MS after detection to its end, over the journeys it hits
  * and those the detecting incidents claim, reading each estimate
  * IMPACT_LAG_MS after its minute, and skipping journey-minutes another real
- * fault also hits. A missed fault scores 1 (it estimated nothing).
+ * fault also hits. A missed fault scores 1 (it estimated nothing). `which`
+ * picks the truth compared with: everyone who failed or gave up (the
+ * default), or only those who failed.
  */
 export function impactError(
   f: GroundTruth,
   found: readonly Detection[],
   all: readonly GroundTruth[],
+  which: ImpactTruth = "all",
 ): number | undefined {
   if (f.noise || f.impact.length === 0) return undefined;
   const groups = found.map((d) => d.group);
@@ -234,7 +246,7 @@ export function impactError(
     if (t < from || t + IMPACT_LAG_MS > f.endMs) continue;
     for (const j of journeys) {
       if (others.some((o) => valueAt(o, j, t) > 0)) continue;
-      const truth = valueAt(f, j, t);
+      const truth = valueAt(f, j, t, which);
       diff += Math.abs(estimateAt(groups, j, t + IMPACT_LAG_MS) - truth);
       total += truth;
     }
@@ -293,12 +305,16 @@ function countPredictions(ps: readonly PredictionRecord[], truth: CaseTruth): Pr
     falseAlarm: 0,
     pending: 0,
     unjustified: 0,
+    unjustifiedHits: 0,
   };
   for (const p of ps) {
     if (p.outcome === "hit") c.hit++;
     else if (p.outcome === "false_alarm") c.falseAlarm++;
     else c.pending++;
-    if (!justified(p, truth.faults)) c.unjustified++;
+    if (!justified(p, truth.faults)) {
+      c.unjustified++;
+      if (p.outcome === "hit") c.unjustifiedHits++;
+    }
   }
   return c;
 }

@@ -55,8 +55,11 @@ export interface Fault {
   severity?: number;
 }
 
-/** ImpactPoint is the true customers affected per minute of one journey at one instant. */
-export type ImpactPoint = [tsUnixMs: number, customersPerMin: number];
+/**
+ * ImpactPoint is the true customers affected per minute of one journey at
+ * one instant: all of them (failed or gave up), and those who failed.
+ */
+export type ImpactPoint = [tsUnixMs: number, customersPerMin: number, failedPerMin: number];
 
 /** JourneyImpactTruth is one journey's true impact over a fault, a point a minute. */
 export interface JourneyImpactTruth {

@@ -148,6 +148,13 @@ export function badShare(outcomes: readonly StepOutcome[]): number {
   return 1 - good;
 }
 
+/** failedShare is the share of a journey's customers who fail at some step (give-ups left out). */
+export function failedShare(outcomes: readonly StepOutcome[]): number {
+  let ok = 1;
+  for (const o of outcomes) ok *= 1 - Math.min(1, o.failed);
+  return 1 - ok;
+}
+
 const CHANNELS = ["app", "web", "email", "support"] as const;
 const COMPLAINTS = [
   "it kept failing",

@@ -5,7 +5,7 @@
 // from, without the sampling noise.
 import { HealthStatus } from "../gen/impactd/v1/event.js";
 import { type GroundTruth, isExperienceOnly, isNoise, type JourneyImpactTruth } from "./faults.js";
-import { badShare, journeyOutcomes, type SimJourney } from "./journeys.js";
+import { badShare, failedShare, journeyOutcomes, type SimJourney } from "./journeys.js";
 import type { EstateModel, ModelFault } from "./model.js";
 import { DEFAULT_STATE_STEP_MS, faultChangeId } from "./run.js";
 
@@ -27,7 +27,7 @@ export interface TruthInput {
 
 /** computeGroundTruth lists each fault of `sim` with its root cause and footprint. */
 export function computeGroundTruth(sim: TruthInput): GroundTruth[] {
-  const baseline = baselineBadShares(sim);
+  const baseline = shares(sim, [], sim.startMs);
   return sim.faults.map((f, index) => {
     const journeyRoot = isExperienceOnly(f.kind);
     const truth: GroundTruth = {
@@ -82,28 +82,32 @@ function serviceBreaches(sim: TruthInput, f: ModelFault): Record<string, number>
   return out;
 }
 
-function baselineBadShares(sim: TruthInput): Float64Array {
-  const state = sim.model.newState();
-  sim.model.evaluate(sim.startMs, [], state);
-  return Float64Array.from(sim.journeys, (j, ji) =>
-    badShare(journeyOutcomes(j, ji, sim.model, state, [], sim.startMs)),
-  );
+interface Shares {
+  bad: Float64Array;
+  failed: Float64Array;
 }
 
-// badShares evaluates every journey's bad share at `t` with fault `f` alone.
-function badShares(sim: TruthInput, f: ModelFault, t: number): Float64Array {
+// shares evaluates every journey's bad and failed shares at `t` with `faults`.
+function shares(sim: TruthInput, faults: readonly ModelFault[], t: number): Shares {
   const state = sim.model.newState();
-  sim.model.evaluate(t, [f], state);
-  return Float64Array.from(sim.journeys, (j, ji) =>
-    badShare(journeyOutcomes(j, ji, sim.model, state, [f], t)),
-  );
+  sim.model.evaluate(t, faults, state);
+  const out: Shares = {
+    bad: new Float64Array(sim.journeys.length),
+    failed: new Float64Array(sim.journeys.length),
+  };
+  sim.journeys.forEach((j, ji) => {
+    const o = journeyOutcomes(j, ji, sim.model, state, faults, t);
+    out.bad[ji] = badShare(o);
+    out.failed[ji] = failedShare(o);
+  });
+  return out;
 }
 
 function journeyBreaches(sim: TruthInput, f: ModelFault): Record<string, number> {
   const out: Record<string, number> = {};
   const end = f.absStartMs + f.durationMs;
   for (let t = f.absStartMs; t < end; t += DEFAULT_JOURNEY_BREACH_STEP_MS) {
-    const bad = badShares(sim, f, t);
+    const { bad } = shares(sim, [f], t);
     sim.journeys.forEach((j, ji) => {
       if (out[j.name] !== undefined || !(j.sloTarget > 0)) return;
       if ((bad[ji] ?? 0) > 1 - j.sloTarget) out[j.name] = t;
@@ -112,18 +116,19 @@ function journeyBreaches(sim: TruthInput, f: ModelFault): Record<string, number>
   return out;
 }
 
-function journeyImpact(
-  sim: TruthInput,
-  f: ModelFault,
-  baseline: Float64Array,
-): JourneyImpactTruth[] {
+function journeyImpact(sim: TruthInput, f: ModelFault, baseline: Shares): JourneyImpactTruth[] {
   const series: JourneyImpactTruth[] = sim.journeys.map((j) => ({ journey: j.name, points: [] }));
   const end = f.absStartMs + f.durationMs;
   for (let t = f.absStartMs; t < end; t += DEFAULT_IMPACT_STEP_MS) {
-    const bad = badShares(sim, f, t);
+    const now = shares(sim, [f], t);
     sim.journeys.forEach((j, ji) => {
-      const excess = Math.max(0, (bad[ji] ?? 0) - (baseline[ji] ?? 0));
-      series[ji]?.points.push([t, round2(j.customersPerMin * excess)]);
+      const excess = Math.max(0, (now.bad[ji] ?? 0) - (baseline.bad[ji] ?? 0));
+      const failed = Math.max(0, (now.failed[ji] ?? 0) - (baseline.failed[ji] ?? 0));
+      series[ji]?.points.push([
+        t,
+        round2(j.customersPerMin * excess),
+        round2(j.customersPerMin * failed),
+      ]);
     });
   }
   const peak = (s: JourneyImpactTruth) => Math.max(0, ...s.points.map((p) => p[1]));

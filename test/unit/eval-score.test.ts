@@ -332,7 +332,8 @@ describe("detection latency", () => {
 });
 
 describe("impact error", () => {
-  // checkout loses 100 customers a minute for the whole fault.
+  // checkout loses 100 customers a minute for the whole fault, 80 of whom fail
+  // (the other 20 give up).
   const f = fault({
     rootCause: "payments-db",
     journeys: ["checkout"],
@@ -341,7 +342,7 @@ describe("impact error", () => {
         journey: "checkout",
         points: Array.from(
           { length: 10 },
-          (_, k) => [T0 + 10 * MIN + k * MIN, 100] as [number, number],
+          (_, k) => [T0 + 10 * MIN + k * MIN, 100, 80] as [number, number, number],
         ),
       },
     ],
@@ -362,6 +363,9 @@ describe("impact error", () => {
     expect(exact.faults[0]?.impactError).toBe(0);
     const over = scoreCase(truth([f]), obs([claim(120, T0 + 10 * MIN, 1)]));
     expect(over.faults[0]?.impactError).toBeCloseTo(0.2);
+    // Against those who failed only, 100 is 25% over and 120 is 50% over.
+    expect(exact.faults[0]?.impactErrorFailedOnly).toBeCloseTo(0.25);
+    expect(aggregate([exact, over], null).impact_error_failed_only).toBeCloseTo(0.375);
     expect(aggregate([exact, over], null)).toMatchObject({ impact_faults: 2 });
     expect(aggregate([exact, over], null).impact_error).toBeCloseTo(0.1);
   });
@@ -390,7 +394,7 @@ describe("impact error", () => {
       rootCause: "checkout",
       startMs: T0 + 15 * MIN,
       endMs: T0 + 30 * MIN,
-      impact: [{ journey: "checkout", points: [[T0 + 15 * MIN, 50]] }],
+      impact: [{ journey: "checkout", points: [[T0 + 15 * MIN, 50, 50]] }],
     });
     // Just after 15 the incident claims both faults' customers (150): those
     // minutes are not this fault's alone and are left out; 12..14 (read at
@@ -452,7 +456,15 @@ describe("predictions", () => {
       p({ id: "4", outcome: "hit", target: "payments" }),
     ];
     const s = scoreCase(truth([gradual]), obs([], { predictions }));
-    expect(s.predictions).toEqual({ total: 4, hit: 2, falseAlarm: 1, pending: 1, unjustified: 2 });
+    expect(s.predictions).toEqual({
+      total: 4,
+      hit: 2,
+      falseAlarm: 1,
+      pending: 1,
+      unjustified: 2,
+      unjustifiedHits: 1,
+    });
+    expect(aggregate([s], null).prediction_unjustified_hits).toBe(1);
     const m = aggregate([s], null);
     expect(m.prediction_false_alarm_rate).toBeCloseTo(1 / 3);
     expect(m.prediction_false_alarm_rate_truth).toBe(0.5);

@@ -140,8 +140,11 @@ describe("experience-only fault", () => {
     expect(t?.journeyBreachMs).toEqual({ checkout: T0 + 20 * MIN });
     const points = t?.impact[0]?.points ?? [];
     expect(points).toHaveLength(15);
-    // 30% of 1,200 customers a minute.
-    for (const [, perMin] of points) expect(perMin).toBeCloseTo(360, -1);
+    // 30% of 1,200 customers a minute give up; none fail.
+    for (const [, perMin, failed] of points) {
+      expect(perMin).toBeCloseTo(360, -1);
+      expect(failed).toBe(0);
+    }
   });
 
   it("must name an existing journey and step and no service", () => {
@@ -209,9 +212,11 @@ describe("ground truth", () => {
       Array.from({ length: 10 }, (_, k) => T0 + 20 * MIN + k * MIN),
     );
     // payments-db down: payments fails, so the payment step loses most customers.
-    for (const [, perMin] of checkout) {
+    for (const [, perMin, failed] of checkout) {
       expect(perMin).toBeGreaterThan(600);
       expect(perMin).toBeLessThanOrEqual(1200);
+      expect(failed).toBeGreaterThan(600);
+      expect(failed).toBeLessThanOrEqual(perMin);
     }
     expect(t?.serviceBreachMs["payments-db"]).toBe(T0 + 20 * MIN);
     expect(Object.keys(t?.serviceBreachMs ?? {})).toEqual(
