@@ -5,6 +5,7 @@ export { PERMANENT_CLICKHOUSE_CODES, SinkError } from "./errors.js";
 export { type MigrationResult, migrate } from "./migrate.js";
 export { type EventRow, type IncidentRow, parseDateTime, type RejectionRow } from "./rows.js";
 export {
+  EVAL_REPORTS_TABLE,
   EVENTS_TABLE,
   INCIDENT_VERSIONS_TABLE,
   INCIDENTS_VIEW,

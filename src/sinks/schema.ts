@@ -23,6 +23,8 @@ export const INCIDENT_VERSIONS_TABLE = "incident_versions";
 export const INCIDENTS_VIEW = "incidents";
 /** REJECTED_EVENTS_TABLE holds every refused event or payload with its reason. */
 export const REJECTED_EVENTS_TABLE = "rejected_events";
+/** EVAL_REPORTS_TABLE holds one row per `impactd eval` run: headline metrics and the full report. */
+export const EVAL_REPORTS_TABLE = "eval_reports";
 
 /**
  * DEDUP_SETTINGS makes a retried INSERT of an identical block a no-op: a write
@@ -115,6 +117,35 @@ SELECT * FROM ${INCIDENT_VERSIONS_TABLE} FINAL`,
   payload String
 ) ENGINE = MergeTree
 ORDER BY (tenant, received_at)
+${DEDUP_SETTINGS}`,
+    ],
+  },
+  {
+    version: 2,
+    name: "eval reports",
+    statements: [
+      // Headline figures as columns, to chart runs over time with plain SQL;
+      // the full JSON report (breakdowns, per-case results) beside them.
+      `CREATE TABLE IF NOT EXISTS ${EVAL_REPORTS_TABLE} (
+  run_id String,
+  created_at DateTime64(3, 'UTC'),
+  impactd_version String,
+  seed Int64,
+  cases UInt32,
+  estates Array(String),
+  rca_top1 Nullable(Float64),
+  rca_top3 Nullable(Float64),
+  missed_faults UInt32,
+  noise_reduction Nullable(Float64),
+  detection_latency_p50_ms Nullable(Float64),
+  detection_latency_p95_ms Nullable(Float64),
+  prediction_lead_time_median_s Nullable(Float64),
+  prediction_false_alarm_rate Nullable(Float64),
+  impact_error Nullable(Float64),
+  deterministic Nullable(UInt8),
+  report String
+) ENGINE = MergeTree
+ORDER BY (created_at, run_id)
 ${DEDUP_SETTINGS}`,
     ],
   },

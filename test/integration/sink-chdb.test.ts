@@ -107,6 +107,7 @@ describe("migrations", () => {
       "SELECT name, engine FROM system.tables WHERE database = currentDatabase() ORDER BY name",
     );
     expect(Object.fromEntries(tables.map((t) => [t.name, t.engine]))).toEqual({
+      eval_reports: "MergeTree",
       events: "MergeTree",
       incident_versions: "ReplacingMergeTree",
       incidents: "View",
@@ -116,9 +117,9 @@ describe("migrations", () => {
     const again = await migrate(s.conn);
     expect(again).toEqual({ from: SCHEMA_VERSION, to: SCHEMA_VERSION, applied: [] });
     const recorded = await s.conn.query<{ version: number; name: string }>(
-      "SELECT version, name FROM schema_migrations",
+      "SELECT version, name FROM schema_migrations ORDER BY version",
     );
-    expect(recorded).toEqual([{ version: 1, name: MIGRATIONS[0]?.name }]);
+    expect(recorded).toEqual(MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
   });
 
   test("reopening a directory keeps data and applies nothing", async () => {
@@ -127,7 +128,11 @@ describe("migrations", () => {
     await s.close();
     const conn = await openChdb(dir);
     try {
-      expect(await migrate(conn)).toEqual({ from: 1, to: 1, applied: [] });
+      expect(await migrate(conn)).toEqual({
+        from: SCHEMA_VERSION,
+        to: SCHEMA_VERSION,
+        applied: [],
+      });
       expect(await conn.query("SELECT count() AS n FROM events")).toEqual([{ n: "1" }]);
     } finally {
       await conn.close();
