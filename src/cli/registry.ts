@@ -2,7 +2,8 @@
 // commands here.
 import type { Command } from "./command.js";
 import { demoCommand } from "./commands/demo.js";
+import { evalCommand } from "./commands/eval.js";
 import { queryCommand } from "./commands/query.js";
 import { serveCommand } from "./commands/serve.js";
 
-export const commands: readonly Command[] = [demoCommand, serveCommand, queryCommand];
+export const commands: readonly Command[] = [demoCommand, serveCommand, queryCommand, evalCommand];

@@ -136,7 +136,10 @@ export function parseGraphCsv(text: string, file: string): CallGraph {
     const from = row[0] ?? "";
     const out = calls.get(from);
     if (out === undefined) {
-      throw new PetshopFormatError(file, `row ${r + 1} names ${JSON.stringify(from)}, not a column`);
+      throw new PetshopFormatError(
+        file,
+        `row ${r + 1} names ${JSON.stringify(from)}, not a column`,
+      );
     }
     for (let c = 1; c < row.length; c++) {
       const cell = row[c] ?? "";
