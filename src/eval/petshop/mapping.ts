@@ -40,8 +40,8 @@ export const SOURCE = "petshop";
 
 /**
  * ServiceNames maps component names to impactd service names. Component
- * names carry characters service names may not (spaces, `_`, `@`), so
- * each of those becomes `-`; two components mapping to one name is an error.
+ * names carry characters service names may not (spaces, `@`), so each of
+ * those becomes `-`; two components mapping to one name is an error.
  */
 export class ServiceNames {
   private readonly toService = new Map<string, string>();
