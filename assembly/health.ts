@@ -12,7 +12,7 @@
 // clean evidence (hysteresis), so a flapping signal holds one incident open.
 import { blockCapacity, growBlock } from "./arena";
 import { get, getF, put, putF } from "./state";
-import { onAlert, onHealthShift, onRecovered, onUnhealthy } from "./incidents";
+import { onAlert, onAnomaly, onHealthShift, onRecovered, onUnhealthy } from "./incidents";
 import { servicesHealthChanged } from "./journeys";
 import {
   A_FIRING,
@@ -299,7 +299,10 @@ export function applyMetric(s: u32, ts: f64, metric: u8, value: f64): void {
   reevaluate(s, ts);
   // While unhealthy, its error rate moves the journeys' estimated impact
   // (refreshJourney only emits material changes).
-  if (was >= H_DEGRADED && load<u8>(p + S_HEALTH) == was) servicesHealthChanged(s, ts);
+  if (was >= H_DEGRADED && load<u8>(p + S_HEALTH) == was) {
+    servicesHealthChanged(s, ts);
+    onAnomaly(s, ts);
+  }
 }
 
 /**

@@ -402,6 +402,21 @@ function emitMember(n: u32, s: u32, ts: f64): void {
   setVersion(o, bump(n));
 }
 
+/**
+ * onAnomaly records a member's anomaly score when it exceeds its peak in
+ * the incident and re-ranks: symptom strength is the peak while a member,
+ * not the score at the moment it joined.
+ */
+export function onAnomaly(s: u32, ts: f64): void {
+  const sp = svc(s);
+  const n = load<u32>(sp + S_INCIDENT);
+  if (n == 0 || load<u8>(sp + S_HEALTH) < H_DEGRADED) return;
+  const a = anomaly(sp);
+  if (a <= load<f64>(sp + S_PEAK_ANOMALY)) return;
+  store<f64>(sp + S_PEAK_ANOMALY, a);
+  rank(n, ts);
+}
+
 /** onHealthShift re-ranks when a member moves between DEGRADED and DOWN. */
 export function onHealthShift(s: u32, ts: f64): void {
   const sp = svc(s);
