@@ -17,6 +17,7 @@ import { storeEvalReport } from "../../eval/store.js";
 import { DEFAULT_DATA_DIR, openSink } from "../../sinks/index.js";
 import type { Command } from "../command.js";
 import { version } from "../version.js";
+import { PETSHOP_HELP, runPetshopCommand } from "./eval-petshop.js";
 
 const HELP = `Usage: impactd eval [--cases ${DEFAULT_EVAL_CASES}] [--seed 1] [--estate NAME]... [--json] [--out FILE]
                     [--data-dir DIR] [--no-store] [--no-replay]
@@ -146,8 +147,13 @@ export const evalCommand: Command = {
   name: "eval",
   summary:
     "score root cause, noise, detection, prediction and impact against simulated ground truth",
-  help: HELP,
+  help: `${HELP}
+
+${PETSHOP_HELP}`,
   async run(argv) {
+    // Real data (PetShop) has its own mode, flags and report.
+    if (argv.some((a) => a === "--dataset" || a.startsWith("--dataset=")))
+      return runPetshopCommand(argv);
     const args = parseEvalArgs(argv);
     const show = progress(args.cases);
     process.stderr.write(
