@@ -27,10 +27,10 @@ export interface Identity {
   readonly authenticated: boolean;
 }
 
-/** HeaderSource is HTTP headers (node's lower-cased object) or gRPC Metadata. */
+/** HeaderSource is HTTP headers (node's lower-cased object), gRPC Metadata or NATS headers. */
 export type HeaderSource =
   | Record<string, string | string[] | undefined>
-  | { get(key: string): (string | Buffer)[] };
+  | { get(key: string): (string | Buffer)[] | string | undefined };
 
 interface Entry {
   sha256: Buffer;
@@ -39,8 +39,10 @@ interface Entry {
 
 function header(h: HeaderSource, key: string): string | undefined {
   if (typeof (h as { get?: unknown }).get === "function") {
-    const v = (h as { get(key: string): (string | Buffer)[] }).get(key)[0];
-    return v === undefined ? undefined : String(v);
+    // gRPC Metadata answers a list; NATS MsgHdrs a string ("" when absent).
+    const got = (h as { get(key: string): unknown }).get(key);
+    const v = Array.isArray(got) ? got[0] : got;
+    return v === undefined || v === "" ? undefined : String(v);
   }
   const v = (h as Record<string, string | string[] | undefined>)[key];
   return Array.isArray(v) ? v[0] : v;

@@ -88,6 +88,13 @@ describe("Authenticator", () => {
     expect(id.roles.has("admin")).toBe(true);
   });
 
+  it("reads NATS-style headers whose get answers a string", () => {
+    const nats = { get: (k: string) => (k === "authorization" ? `Bearer ${A}` : "") };
+    const id = authenticator().authenticate(nats);
+    expect(id instanceof Error ? id.message : id.name).toBe("acme-feeder");
+    expect(authenticator().authenticate({ get: () => "" })).toBeInstanceOf(UnauthenticatedError);
+  });
+
   it("extracts bearer tokens only", () => {
     expect(bearerToken({ authorization: ["Bearer abc"] })).toBe("abc");
     expect(bearerToken({ authorization: "Token abc" })).toBeUndefined();
