@@ -4,6 +4,7 @@
 import { P_LATENESS_MS } from "../core/layout.js";
 import { type CoreOutput, TenantCore } from "../core/tenant-core.js";
 import { ImpactdError, InvalidArgumentError } from "../errors.js";
+import type { IncidentJourneyImpact, JourneyImpactSummary } from "../gen/impactd/v1/api.js";
 import { Event, type IncidentActionKind } from "../gen/impactd/v1/event.js";
 import type { Incident, Prediction } from "../gen/impactd/v1/incident.js";
 import type { Topology } from "../gen/impactd/v1/topology.js";
@@ -15,7 +16,7 @@ import {
   type TenantCheckpoint,
   writeCheckpoint,
 } from "./checkpoint.js";
-import { type IncidentState, IncidentTracker } from "./incident-tracker.js";
+import { type IncidentState, IncidentTracker, isOpen } from "./incident-tracker.js";
 import { PredictionBook } from "./predictions.js";
 import { RecentIds } from "./recent-ids.js";
 import { eventRow, incidentRow, rejectionRow } from "./rows.js";
@@ -134,6 +135,7 @@ function emptyTopology(): Topology {
 /** Pipeline owns the per-tenant cores and routes batches through them. */
 export class Pipeline {
   private readonly tenants = new Map<string, TenantState>();
+  private readonly allListeners = new Set<IncidentUpdateListener>();
   private readonly limits: ValidationLimits;
   private readonly now: () => number;
   private readonly maxBatch: number;
@@ -277,6 +279,45 @@ export class Pipeline {
     let n = 0;
     for (const t of this.tenants.values()) n += t.tracker.openCount();
     return n;
+  }
+
+  /**
+   * journeyImpact lists, per journey of the tenant (topology journeys and any
+   * an incident names), the impacts its open incidents carry.
+   */
+  journeyImpact(tenant: string): JourneyImpactSummary[] {
+    const t = this.tenant(tenant);
+    const byJourney = new Map<string, IncidentJourneyImpact[]>();
+    for (const j of t.topology.journeys) byJourney.set(j.name, []);
+    for (const st of t.tracker.all()) {
+      if (!isOpen(st.status)) continue;
+      const inc = t.tracker.snapshot(st);
+      for (const impact of inc.journeys) {
+        const list = byJourney.get(impact.journey) ?? [];
+        list.push({ incidentId: inc.id, status: inc.status, severity: inc.severity, impact });
+        byJourney.set(impact.journey, list);
+      }
+    }
+    // Severity enum: 1 = critical ... 4 = low, 0 = unspecified (last).
+    const rank = (s: number) => (s === 0 ? 99 : s);
+    return [...byJourney].map(([journey, incidents]) => {
+      incidents.sort((a, b) => rank(a.severity) - rank(b.severity));
+      return {
+        journey,
+        successRatio: Math.min(1, ...incidents.map((i) => i.impact?.successRatio ?? 1)),
+        customersAffectedPerMin: incidents.reduce(
+          (sum, i) => sum + (i.impact?.customersAffectedPerMin ?? 0),
+          0,
+        ),
+        incidents,
+      };
+    });
+  }
+
+  /** watchAll subscribes to new incident versions of every tenant; returns unsubscribe. */
+  watchAll(listener: IncidentUpdateListener): () => void {
+    this.allListeners.add(listener);
+    return () => this.allListeners.delete(listener);
   }
 
   /** watch subscribes to new incident versions of a tenant; returns unsubscribe. */
@@ -564,6 +605,7 @@ export class Pipeline {
     st.changes.clear();
     incidentRows.push(incidentRow(snap, writtenAt));
     this.stats.incidentVersions++;
+    for (const l of this.allListeners) l(snap, changes);
     for (const l of t.listeners) l(snap, changes);
   }
 

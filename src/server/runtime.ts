@@ -8,7 +8,11 @@ import type { Topology } from "../gen/impactd/v1/topology.js";
 import { createMetrics, type Metrics } from "../metrics/index.js";
 import { DEFAULT_TENANT, Pipeline, type PipelineSink } from "../pipeline/pipeline.js";
 import type { ValidationLimits } from "../pipeline/validate.js";
+import { grpcTenantOf, httpServerFactory, httpTenantOf } from "../security/front-ends.js";
+import { Security } from "../security/index.js";
+import { grpcServerCredentials, loadTls } from "../security/tls.js";
 import { openSink, type Sink } from "../sinks/index.js";
+import { DEFAULT_MAX_ROWS } from "../sinks/writer.js";
 import { type GrpcServer, startGrpcServer } from "../sources/grpc/server.js";
 import { type HttpServer, startHttpServer } from "../sources/http/index.js";
 import { type OtlpServer, startOtlpServer } from "../sources/otlp/index.js";
@@ -53,14 +57,31 @@ export function sinkAdapter(sink: Sink): PipelineSink {
   };
 }
 
+// The pipeline and transport bounds must let the most generous client
+// through; each client's own limit is checked by the front end.
+function largest(config: Config, key: "maxMessageBytes" | "maxBatchEvents"): number {
+  return Math.max(config.limits[key], ...config.auth.tokens.map((t) => t.limits[key] ?? 0));
+}
+
 /** startRuntime opens the sink (running migrations) and starts serving. */
 export async function startRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const topology =
     options.topology ??
     (config.topology === undefined ? undefined : loadTopologyFile(config.topology));
-  const sink = await openSink({ kind: "chdb", dataDir: config.dataDir });
+  // TLS files are read before anything starts, so a bad path fails fast.
+  const grpcTls = config.grpc.tls === undefined ? undefined : loadTls(config.grpc.tls);
+  const otlpTls = config.otlp.tls === undefined ? undefined : loadTls(config.otlp.tls);
+  const httpTls = config.http.tls === undefined ? undefined : loadTls(config.http.tls);
+  const security = Security.fromConfig(config.auth, config.limits);
+  const maxBufferedRows = config.sink.maxBufferedRows;
+  const sink = await openSink({
+    kind: "chdb",
+    dataDir: config.dataDir,
+    writer: { maxBufferedRows, maxRows: Math.min(DEFAULT_MAX_ROWS, maxBufferedRows) },
+  });
   const pipeline = new Pipeline({
     sink: sinkAdapter(sink),
+    maxBatchEvents: largest(config, "maxBatchEvents"),
     coreParams: new Map([[P_LATENESS_MS, config.core.latenessMs]]),
     ...(options.limits === undefined ? {} : { limits: options.limits }),
     ...(options.now === undefined ? {} : { now: options.now }),
@@ -82,13 +103,24 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   let otlp: OtlpServer | undefined;
   let http: HttpServer | undefined;
   try {
-    grpc = await startGrpcServer({ pipeline, host: config.grpc.host, port: config.grpc.port });
+    grpc = await startGrpcServer({
+      pipeline,
+      host: config.grpc.host,
+      port: config.grpc.port,
+      tls: grpcTls,
+      security,
+      maxMessageBytes: largest(config, "maxMessageBytes"),
+      overloadWaitMs: config.limits.overloadWaitMs,
+      ...(config.grpc.watchHistory === undefined ? {} : { watchHistory: config.grpc.watchHistory }),
+    });
     if (config.otlp.enabled) {
       otlp = await startOtlpServer({
         pipeline,
         host: config.otlp.host,
         port: config.otlp.port,
         metrics,
+        credentials: grpcServerCredentials(otlpTls),
+        ...(security.auth.enabled ? { tenantOf: grpcTenantOf(security) } : {}),
         ...(options.limits === undefined ? {} : { limits: options.limits }),
         ...(options.now === undefined ? {} : { now: options.now }),
       });
@@ -101,6 +133,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
         maxBodyBytes: config.http.maxBodyBytes,
         routingKeys: config.http.pagerdutyRoutingKeys,
         metrics,
+        createServer: httpServerFactory(httpTls),
+        ...(security.auth.enabled ? { tenantOf: httpTenantOf(security) } : {}),
         lookupAlert: (tenant, fingerprint) => lookupAlert(sink, tenant, fingerprint),
         ...(options.now === undefined ? {} : { now: options.now }),
       });
