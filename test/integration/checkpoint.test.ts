@@ -8,7 +8,7 @@ import type { Event } from "../../src/gen/impactd/v1/event.js";
 import { IncidentStatus } from "../../src/gen/impactd/v1/incident.js";
 import { startRuntime } from "../../src/server/runtime.js";
 import { loadTopologyFile } from "../../src/topology/index.js";
-import { testConfig } from "../harness/config.js";
+import { testConfig } from "../helpers/config.js";
 
 const dir = mkdtempSync(join(tmpdir(), "impactd-ckpt-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
