@@ -121,6 +121,7 @@ const I_TEAM: usize = 72; // u32 routed team id + 1, 0 = none
 const I_TIER: usize = 76; // u32 escalation tier last paged
 const I_ESC_DUE: usize = 80; // f64 when the next tier is paged, 0 = not escalating
 const I_ROUTED: usize = 88; // u8 1 once a routing decision was emitted
+const I_JOURNEY: usize = 92; // u32 experience incidents: journey id + 1
 
 let incBase: usize = 0;
 let incCap: u32 = 0;
@@ -655,6 +656,9 @@ function updateSeverity(n: u32, ts: f64): void {
     m = load<u32>(mp + S_NEXT);
   }
   maybeSkipTier(n, total, ts);
+  // An experience incident's impact is its journey's.
+  const ej = load<u32>(ip + I_JOURNEY);
+  if (ej != 0 && journeyMark(ej - 1, mark)) total += journeyAffected(ej - 1, n);
   let sev = SEV_I_LOW;
   if (total >= param(P_SEV_CRITICAL_CPM)) sev = SEV_I_CRITICAL;
   else if (total >= param(P_SEV_HIGH_CPM) || burn >= 14.4) sev = SEV_I_HIGH;
@@ -692,6 +696,7 @@ export function emitExperience(n: u32, j: u32, ts: f64, bits: u8, absorbed: u32)
  */
 export function openExperienceIncident(j: u32, ts: f64, bits: u8): u32 {
   const n = newIncident(ts, <u8>IK_EXPERIENCE);
+  store<u32>(inc(n) + I_JOURNEY, j + 1);
   const o = emit(ts, O_OPENED, n, j);
   setA(o, IK_EXPERIENCE);
   setV0(o, ts);

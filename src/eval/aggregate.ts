@@ -36,8 +36,15 @@ export interface EvalMetrics {
   predictions: number | null;
   /** Predictions the core scored as hits that no real fault's breach justifies. */
   prediction_unjustified_hits: number | null;
-  /** Mean over faults with customer impact of sum|estimate - truth| / sum truth. */
+  /**
+   * Customers-affected error pooled over every scored fault-minute:
+   * sum |estimate - truth| / sum truth, in customer-minutes. Pooling weighs
+   * each fault by how many customers it hurt, so a fault that touched a
+   * handful of customers cannot dominate the figure.
+   */
   impact_error: number | null;
+  /** The per-fault ratios' mean (each fault weighs the same, however small). */
+  impact_error_mean: number | null;
   /** impact_error with the truth counting only customers who failed (not those who gave up). */
   impact_error_failed_only: number | null;
   impact_faults: number;
@@ -85,6 +92,7 @@ type FaultLevel = Pick<
   | "prediction_lead_time_median_s"
   | "prediction_coverage"
   | "impact_error"
+  | "impact_error_mean"
   | "impact_error_failed_only"
   | "impact_faults"
   | "change_link_rate"
@@ -116,7 +124,8 @@ export function faultMetrics(faults: readonly FaultScore[], predicted: boolean):
     detection_latency_p95_ms: percentile(latencies, 0.95),
     prediction_lead_time_median_s: predicted ? percentile(leads, 0.5) : null,
     prediction_coverage: predicted ? ratio(leads.filter((x) => x > 0).length, leads.length) : null,
-    impact_error: mean(impacts),
+    impact_error: pooledImpact(faults),
+    impact_error_mean: mean(impacts),
     impact_error_failed_only: mean(failedOnly),
     impact_faults: impacts.length,
     change_link_rate: ratio(linked.filter((f) => f.changeLinked).length, linked.length),
@@ -162,4 +171,16 @@ export function aggregate(cases: readonly CaseScore[], deterministic: boolean | 
     rejected_events: sum(cases, (c) => c.rejected),
     deterministic,
   };
+}
+
+// Sum of customer-minutes off over sum of true customer-minutes.
+function pooledImpact(faults: readonly FaultScore[]): number | null {
+  let diff = 0;
+  let truth = 0;
+  for (const f of faults) {
+    if (f.impactDiff === undefined || f.impactTruth === undefined) continue;
+    diff += f.impactDiff;
+    truth += f.impactTruth;
+  }
+  return truth === 0 ? null : diff / truth;
 }

@@ -55,6 +55,9 @@ export interface FaultScore {
   changeLinked?: boolean;
   /** Relative error of the customers-affected estimate (faults with customer impact). */
   impactError?: number;
+  /** Customer-minutes the estimate was off by, and the true customer-minutes, summed over scored minutes. */
+  impactDiff?: number;
+  impactTruth?: number;
   /** The same against the customers who failed only (those who gave up left out of the truth). */
   impactErrorFailedOnly?: number;
   /** Seconds of warning before the breach (gradual-degradation with a breach). */
@@ -162,8 +165,12 @@ function scoreFault(
       s.changeLinked = c?.change.includes(f.changeEventId) === true;
     }
   }
-  const err = impactError(f, found, all);
-  if (err !== undefined) s.impactError = err;
+  const sums = impactSums(f, found, all);
+  if (sums !== undefined) {
+    s.impactError = sums.diff / sums.truth;
+    s.impactDiff = sums.diff;
+    s.impactTruth = sums.truth;
+  }
   const failedOnly = impactError(f, found, all, "failed");
   if (failedOnly !== undefined) s.impactErrorFailedOnly = failedOnly;
   if (f.kind === "gradual-degradation" && predictions !== undefined) {
@@ -224,12 +231,12 @@ function valueAt(f: GroundTruth, journey: string, t: number, which: ImpactTruth 
  * picks the truth compared with: everyone who failed or gave up (the
  * default), or only those who failed.
  */
-export function impactError(
+export function impactSums(
   f: GroundTruth,
   found: readonly Detection[],
   all: readonly GroundTruth[],
   which: ImpactTruth = "all",
-): number | undefined {
+): { diff: number; truth: number } | undefined {
   if (f.noise || f.impact.length === 0) return undefined;
   const groups = found.map((d) => d.group);
   const from = found.length === 0 ? f.startMs : (found[0] as Detection).atMs + IMPACT_SETTLE_MS;
@@ -251,7 +258,18 @@ export function impactError(
       total += truth;
     }
   }
-  return total < MIN_SCORED_IMPACT ? undefined : diff / total;
+  return total < MIN_SCORED_IMPACT ? undefined : { diff, truth: total };
+}
+
+/** impactError is impactSums as one ratio: sum |estimate - truth| / sum truth. */
+export function impactError(
+  f: GroundTruth,
+  found: readonly Detection[],
+  all: readonly GroundTruth[],
+  which: ImpactTruth = "all",
+): number | undefined {
+  const sums = impactSums(f, found, all, which);
+  return sums === undefined ? undefined : sums.diff / sums.truth;
 }
 
 function targetBreach(f: GroundTruth, p: PredictionRecord): number | undefined {
