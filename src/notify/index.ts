@@ -27,6 +27,7 @@ export {
   ZERO_TIME,
 } from "./formats/index.js";
 export { alertFingerprint, incidentDedupKey, notificationId } from "./ids.js";
+export { registerNotifierMetrics } from "./metrics.js";
 export {
   Notifier,
   type NotifierDeps,

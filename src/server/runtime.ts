@@ -6,7 +6,12 @@ import type { Config } from "../config/config.js";
 import { P_LATENESS_MS } from "../core/layout.js";
 import type { Topology } from "../gen/impactd/v1/topology.js";
 import { createMetrics, type Metrics } from "../metrics/index.js";
-import { Notifier, type NotifierOptions, SinkNotificationStore } from "../notify/index.js";
+import {
+  Notifier,
+  type NotifierOptions,
+  registerNotifierMetrics,
+  SinkNotificationStore,
+} from "../notify/index.js";
 import { DEFAULT_TENANT, Pipeline, type PipelineSink } from "../pipeline/pipeline.js";
 import type { ValidationLimits } from "../pipeline/validate.js";
 import { grpcTenantOf, httpServerFactory, httpTenantOf } from "../security/front-ends.js";
@@ -116,6 +121,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       ...(options.notify === undefined ? {} : { options: options.notify }),
       ...(options.now === undefined ? {} : { now: options.now }),
     });
+    const n = notifier;
+    registerNotifierMetrics(metrics.registry, () => n.stats());
     grpc = await startGrpcServer({
       pipeline,
       host: config.grpc.host,

@@ -29,8 +29,16 @@ const config = () => ({
   ...defaultConfig(),
   dataDir: dir,
   grpc: { host: "127.0.0.1", port: 0 },
+  otlp: { ...defaultConfig().otlp, enabled: false },
+  http: { ...defaultConfig().http, port: 0 },
   core: { ...defaultConfig().core, heartbeatLagMs: 0, checkpointIntervalMs: 0 },
 });
+
+// The notifier's lines of the runtime's /metrics.
+async function scrape(r: Runtime): Promise<string[]> {
+  const text = await (await fetch(`${r.http?.url}/metrics`)).text();
+  return text.split("\n").filter((l) => l.startsWith("impactd_notification"));
+}
 
 // Team data owns db and cache; tier 2 pages through PagerDuty only.
 const topology = () =>
@@ -218,6 +226,14 @@ describe("notifications to an Alertmanager webhook and PagerDuty", () => {
     expect(rows.every((n) => n.attempts === 1 && n.incident_id === inc?.id)).toBe(true);
     expect(rows[2]).toMatchObject({ paged: ["@d2"], tiers: [1], team: "data", kind: "pagerduty" });
     expect(r.notifier.stats().delivered).toMatchObject({ alertmanager_webhook: 3, pagerduty: 4 });
+    expect(await scrape(r)).toEqual(
+      expect.arrayContaining([
+        'impactd_notifications_total{kind="alertmanager_webhook",outcome="delivered"} 3',
+        'impactd_notifications_total{kind="pagerduty",outcome="delivered"} 4',
+        'impactd_notifications_total{kind="pagerduty",outcome="failed"} 0',
+        'impactd_notification_queue{state="in_flight"} 0',
+      ]),
+    );
   });
 
   it("resends with the same ids and bodies after a restart in the middle of delivery", async () => {
@@ -237,6 +253,14 @@ describe("notifications to an Alertmanager webhook and PagerDuty", () => {
       ["pd", 0, ""],
     ]);
     expect(first.notifier.stats().errors).toEqual({ RECEIVER_UNAVAILABLE: 1 });
+    expect(await scrape(first)).toEqual(
+      expect.arrayContaining([
+        'impactd_notification_errors_total{code="RECEIVER_UNAVAILABLE"} 1',
+        'impactd_notification_retries_total{kind="alertmanager_webhook"} 1',
+        'impactd_notification_queue{state="in_flight"} 1',
+        'impactd_notification_queue{state="waiting"} 1',
+      ]),
+    );
     await first.stop(); // cuts the held PagerDuty request off
     rt = undefined;
 
