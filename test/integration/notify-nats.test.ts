@@ -113,7 +113,7 @@ describe("NATS notifications", () => {
         root_cause: "db",
       },
     });
-    expect((got[0]?.body.incident as { id: string }).id).toBe("inc-1");
+    expect((got[0]?.body.incident as { id: string } | undefined)?.id).toBe("inc-1");
     await vi.waitFor(() => expect(store.latest()[0]?.status).toBe("delivered"));
     await notifier.stop();
     await sub.close();
