@@ -16,7 +16,7 @@ import { DEFAULT_LIMITS } from "../../src/pipeline/validate.js";
 import { startRuntime } from "../../src/server/runtime.js";
 import { demoScenario, Simulator } from "../../src/sim/index.js";
 import { loadTopologyFile } from "../../src/topology/index.js";
-import { Receiver, target } from "../helpers/notify.js";
+import { type Received, Receiver, target } from "../helpers/notify.js";
 
 const DURATION = 30 * 60_000;
 const dir = mkdtempSync(join(tmpdir(), "impactd-routing-example-"));
@@ -120,6 +120,47 @@ describe("worked example: the payments-db outage of impactd demo", () => {
         console.log(
           `    ${c.rootCause}: owner ${c.ownerTeam}, first routed to ${c.firstTeam} (${c.incident})`,
         );
+
+      // Routed to the owner of the root cause, with the skill noted.
+      expect(inc.team).toBe("payments");
+      expect(inc.routingReason).toBe("owns payments-db (skill match: database)");
+      // Tier 1 when routed; tier 2 before tier 1's 5 minutes ran out, because the
+      // outage cost more than the team's 200 customers a minute; tier 3 when
+      // tier 2 did not acknowledge within its 10 minutes.
+      expect(inc.pages.map((p) => [p.tier, p.target, p.cause])).toEqual([
+        [0, "@payments-primary", "routed"],
+        [1, "@payments-secondary", "customer impact"],
+        [2, "@payments-manager", "not acknowledged in time"],
+      ]);
+      const [t1, t2, t3] = inc.pages.map((p) => p.atUnixMs) as [number, number, number];
+      expect(t1).toBe(opened);
+      expect(t2 - t1).toBeLessThan(5 * 60_000);
+      expect(t3 - t2).toBe(10 * 60_000);
+      // One notification per change to each of the team's two targets, about
+      // this incident only (the incidents merged into it never notified).
+      const change = (r: Received) =>
+        (r.json.alerts as { annotations: { change: string } }[])[0]?.annotations.change;
+      expect(receiver.on("/am").map(change)).toEqual([
+        "opened",
+        "escalated",
+        "escalated",
+        "resolved",
+      ]);
+      const pd = receiver.on("/pd");
+      expect(pd.map((r) => r.json.event_action)).toEqual([
+        "trigger",
+        "trigger",
+        "trigger",
+        "resolve",
+      ]);
+      expect(merged.length).toBeGreaterThan(0);
+      const key = `impactd/default/${inc.id}`;
+      expect(receiver.got.every((r) => r.headers["x-impactd-dedup-key"] === key)).toBe(true);
+      expect(new Set(pd.map((r) => r.json.dedup_key))).toEqual(new Set([key]));
+      expect(new Set(receiver.got.map((r) => r.headers["idempotency-key"])).size).toBe(8);
+      // Every fault's incident went first to the owner of its root cause.
+      expect(report.accuracy).toBe(1);
+      expect(report.unrouted).toEqual([]);
     } finally {
       await rt.stop();
     }
