@@ -1,8 +1,13 @@
 // Routing accuracy against ground truth: for each injected fault, was the
 // incident that explains it routed first to the team that owns the true root
-// cause? Pure functions, so `impactd eval` and tests score the same way.
+// cause? "First" is when the first notification goes out: the core pages
+// tier 1 the moment it routes, but nobody hears of an incident before its
+// group wait ends, and a symptom detected before its cause is often
+// re-routed to the cause's owner within seconds. Pure functions, so
+// `impactd eval` and tests score the same way.
 import { type Incident, IncidentStatus } from "../gen/impactd/v1/incident.js";
 import type { Topology } from "../gen/impactd/v1/topology.js";
+import { DEFAULT_GROUP_WAIT_MS } from "./options.js";
 
 /** RoutingTruth is one fault's true root cause and the team that owns it. */
 export interface RoutingTruth {
@@ -14,8 +19,9 @@ export interface RoutingTruth {
 export interface RoutingCase extends RoutingTruth {
   /** The incident that explains the fault, or undefined when none does. */
   incident: string | undefined;
-  /** The team first routed to ("" = nobody) and the team at the end. */
+  /** The team routed to when the first notification went out ("" = nobody), the first team paged at all, and the team at the end. */
   firstTeam: string;
+  firstPageTeam: string;
   finalTeam: string;
   /** firstTeam is the owner. */
   correct: boolean;
@@ -23,8 +29,10 @@ export interface RoutingCase extends RoutingTruth {
 
 /** RoutingReport is routing accuracy with its details. */
 export interface RoutingReport {
-  /** Share of matched faults routed first to the owner of the root cause (NaN with none matched). */
+  /** Share of matched faults whose incident was routed to the owner of the root cause when first notified (NaN with none matched). */
   accuracy: number;
+  /** The same for the first team paged by the core, before the group wait. */
+  firstPageAccuracy: number;
   /** The same for the team the incident ended with. */
   finalAccuracy: number;
   /** Faults an incident explains (the denominator). */
@@ -37,9 +45,20 @@ export interface RoutingReport {
   cases: RoutingCase[];
 }
 
-/** firstTeam is the first team an incident was routed to: the team of its first page, else its team. */
-export function firstTeam(inc: Incident): string {
-  return inc.pages[0]?.team ?? inc.team;
+/**
+ * firstTeam is the team an incident was routed to when its first
+ * notification went out: the last routing (a tier 1 page) at or before the
+ * end of its group wait, else its first routing after it, else its team.
+ */
+export function firstTeam(inc: Incident, groupWaitMs: number = DEFAULT_GROUP_WAIT_MS): string {
+  const due = inc.openedUnixMs + groupWaitMs;
+  const routings = inc.pages.filter((p) => p.tier === 0);
+  return (
+    routings.filter((p) => p.atUnixMs <= due).at(-1)?.team ??
+    routings[0]?.team ??
+    inc.pages[0]?.team ??
+    inc.team
+  );
 }
 
 /** ownerOf is the team owning a service in a topology ("" when none). */
@@ -49,9 +68,10 @@ export function ownerOf(topology: Topology, service: string): string {
   return topology.teams.find((t) => t.services.includes(service))?.name ?? "";
 }
 
-function explains(inc: Incident, rootCause: string): boolean {
-  return inc.services.includes(rootCause) || inc.rootCauses.some((c) => c.service === rootCause);
-}
+// Failing services first: an experience incident merely suspects services.
+const holds = (inc: Incident, rootCause: string) => inc.services.includes(rootCause);
+const suspects = (inc: Incident, rootCause: string) =>
+  inc.rootCauses.some((c) => c.service === rootCause);
 
 // An experience-only fault's root is a journey.
 function feels(inc: Incident, journey: string): boolean {
@@ -61,13 +81,15 @@ function feels(inc: Incident, journey: string): boolean {
   );
 }
 
-// The incident that explains a fault: a surviving incident holding the root
-// (else one merged away), the earliest opened; journeys only when no service matches.
+// The incident that explains a fault: one holding the root among its
+// services, else naming it a candidate, else (experience faults) feeling its
+// journey; among those a surviving incident before one merged away, the
+// earliest opened first.
 function match(incidents: readonly Incident[], rootCause: string): Incident | undefined {
   const live = (i: Incident) => i.status !== IncidentStatus.INCIDENT_STATUS_MERGED;
   const byOpening = (a: Incident, b: Incident) =>
     a.openedUnixMs - b.openedUnixMs || (a.id < b.id ? -1 : 1);
-  for (const test of [explains, feels]) {
+  for (const test of [holds, suspects, feels]) {
     const hits = incidents.filter((i) => test(i, rootCause)).sort(byOpening);
     const found = hits.find(live) ?? hits[0];
     if (found !== undefined) return found;
@@ -79,44 +101,50 @@ function match(incidents: readonly Incident[], rootCause: string): Incident | un
 export function routingReport(
   truth: readonly RoutingTruth[],
   incidents: readonly Incident[],
+  groupWaitMs: number = DEFAULT_GROUP_WAIT_MS,
 ): RoutingReport {
   const cases: RoutingCase[] = truth.map((t) => {
     const inc = match(incidents, t.rootCause);
-    const first = inc === undefined ? "" : firstTeam(inc);
+    const first = inc === undefined ? "" : firstTeam(inc, groupWaitMs);
     return {
       ...t,
       incident: inc?.id,
       firstTeam: first,
+      firstPageTeam: inc === undefined ? "" : (inc.pages[0]?.team ?? inc.team),
       finalTeam: inc?.team ?? "",
       correct: inc !== undefined && first !== "" && first === t.ownerTeam,
     };
   });
   const scored = cases.filter((c) => c.incident !== undefined);
-  const correct = scored.filter((c) => c.correct).length;
-  const finalCorrect = scored.filter(
-    (c) => c.finalTeam !== "" && c.finalTeam === c.ownerTeam,
-  ).length;
+  const share = (ok: (c: RoutingCase) => boolean) =>
+    scored.length === 0 ? Number.NaN : scored.filter(ok).length / scored.length;
+  const owns = (team: string, c: RoutingCase) => team !== "" && team === c.ownerTeam;
   return {
-    accuracy: scored.length === 0 ? Number.NaN : correct / scored.length,
-    finalAccuracy: scored.length === 0 ? Number.NaN : finalCorrect / scored.length,
+    accuracy: share((c) => c.correct),
+    firstPageAccuracy: share((c) => owns(c.firstPageTeam, c)),
+    finalAccuracy: share((c) => owns(c.finalTeam, c)),
     scored: scored.length,
-    correct,
+    correct: scored.filter((c) => c.correct).length,
     unmatched: cases.length - scored.length,
     unrouted: incidents
-      .filter((i) => i.status !== IncidentStatus.INCIDENT_STATUS_MERGED && firstTeam(i) === "")
+      .filter(
+        (i) =>
+          i.status !== IncidentStatus.INCIDENT_STATUS_MERGED && firstTeam(i, groupWaitMs) === "",
+      )
       .map((i) => i.id),
     cases,
   };
 }
 
 /**
- * routingAccuracy is the share of faults whose incident was routed first to
- * the team owning the true root cause, over the faults some incident
- * explains (NaN when none does).
+ * routingAccuracy is the share of faults whose incident was routed to the
+ * team owning the true root cause when it was first notified, over the faults
+ * some incident explains (NaN when none does).
  */
 export function routingAccuracy(
   truth: readonly RoutingTruth[],
   incidents: readonly Incident[],
+  groupWaitMs: number = DEFAULT_GROUP_WAIT_MS,
 ): number {
-  return routingReport(truth, incidents).accuracy;
+  return routingReport(truth, incidents, groupWaitMs).accuracy;
 }

@@ -1,60 +1,87 @@
-// Routing accuracy on hand-made incidents: first routed team against the
-// owner of the true root cause, merged incidents, unrouted ones, journeys.
+// Routing accuracy on hand-made incidents: the team routed when the first
+// notification goes out (the end of the group wait) against the owner of the
+// true root cause; merged, unrouted and experience incidents.
 import { describe, expect, it } from "vitest";
-import { IncidentStatus } from "../../src/gen/impactd/v1/incident.js";
-import { ownerOf, routingAccuracy, routingReport } from "../../src/notify/index.js";
+import { IncidentKind, IncidentStatus } from "../../src/gen/impactd/v1/incident.js";
+import { firstTeam, ownerOf, routingAccuracy, routingReport } from "../../src/notify/index.js";
 import { loadTopologyFile } from "../../src/topology/index.js";
 import { incident, page, T0 } from "../helpers/notify.js";
 
+const MIN = 60_000;
+
 describe("routing accuracy", () => {
-  it("scores the first team routed to, over the faults some incident explains", () => {
+  it("first team is the one routed when the group wait ends, not the first page", () => {
+    // A symptom's owner paged at once, the root cause's owner 8 s later.
+    const quick = incident({
+      pages: [page(0, T0, { team: "front" }), page(0, T0 + 8_000, { team: "data" })],
+    });
+    expect(firstTeam(quick)).toBe("data");
+    expect(firstTeam(quick, 5_000)).toBe("front");
+    // Routed only after the wait: its first routing counts.
+    const late = incident({ pages: [page(0, T0 + 2 * MIN, { team: "data" })] });
+    expect(firstTeam(late)).toBe("data");
+    expect(firstTeam(incident({ team: "", pages: [] }))).toBe("");
+  });
+
+  it("scores faults an incident explains; reports first-page and final accuracy and unrouted incidents", () => {
     const incidents = [
-      incident({ id: "a", services: ["db", "web"] }), // first paged data: right
+      incident({ id: "a", services: ["db", "web"] }), // data from the start: right
       incident({
         id: "b",
-        services: ["cache"],
+        services: ["cache", "web"],
         team: "cache-team",
-        pages: [page(0, T0, { team: "front" }), page(0, T0 + 1, { team: "cache-team" })],
-      }), // re-routed to the owner, but first went to front: wrong first, right final
-      incident({ id: "c", services: ["queue"], team: "", pages: [] }), // never routed
+        pages: [page(0, T0, { team: "front" }), page(0, T0 + 5_000, { team: "cache-team" })],
+      }), // re-routed inside the group wait: right when notified
+      incident({
+        id: "c",
+        services: ["queue"],
+        team: "platform",
+        pages: [page(0, T0, { team: "front" }), page(0, T0 + 10 * MIN, { team: "platform" })],
+      }), // re-routed long after: wrong first, right at the end
+      incident({ id: "d", services: ["dns"], team: "", pages: [] }), // never routed
     ];
     const truth = [
       { rootCause: "db", ownerTeam: "data" },
       { rootCause: "cache", ownerTeam: "cache-team" },
       { rootCause: "queue", ownerTeam: "platform" },
-      { rootCause: "dns", ownerTeam: "platform" }, // no incident: not scored here
+      { rootCause: "dns", ownerTeam: "platform" },
+      { rootCause: "kafka", ownerTeam: "platform" }, // no incident: not scored here
     ];
     const r = routingReport(truth, incidents);
-    expect(r.cases.map((c) => [c.rootCause, c.incident, c.firstTeam, c.correct])).toEqual([
-      ["db", "a", "data", true],
-      ["cache", "b", "front", false],
-      ["queue", "c", "", false],
-      ["dns", undefined, "", false],
+    expect(
+      r.cases.map((c) => [
+        c.rootCause,
+        c.incident,
+        c.firstPageTeam,
+        c.firstTeam,
+        c.finalTeam,
+        c.correct,
+      ]),
+    ).toEqual([
+      ["db", "a", "data", "data", "data", true],
+      ["cache", "b", "front", "cache-team", "cache-team", true],
+      ["queue", "c", "front", "front", "platform", false],
+      ["dns", "d", "", "", "", false],
+      ["kafka", undefined, "", "", "", false],
     ]);
-    expect(r.scored).toBe(3);
-    expect(r.unmatched).toBe(1);
-    expect(r.accuracy).toBeCloseTo(1 / 3);
-    expect(r.finalAccuracy).toBeCloseTo(2 / 3);
-    expect(r.unrouted).toEqual(["c"]);
-    expect(routingAccuracy(truth, incidents)).toBeCloseTo(1 / 3);
+    expect([r.scored, r.correct, r.unmatched]).toEqual([4, 2, 1]);
+    expect(r.accuracy).toBe(0.5);
+    expect(r.firstPageAccuracy).toBe(0.25);
+    expect(r.finalAccuracy).toBe(0.75);
+    expect(r.unrouted).toEqual(["d"]);
+    expect(routingAccuracy(truth, incidents)).toBe(0.5);
     expect(routingAccuracy([], incidents)).toBeNaN();
   });
 
-  it("prefers the surviving incident over one merged into it, and matches journeys last", () => {
-    const merged = incident({
-      id: "early",
-      openedUnixMs: T0 - 1_000,
-      services: ["db"],
-      status: IncidentStatus.INCIDENT_STATUS_MERGED,
-      pages: [page(0, T0, { team: "front" })],
-    });
-    const survivor = incident({ id: "late", services: ["web", "db"] });
-    const experience = incident({
+  it("matches the incident holding the root before one merely suspecting it, a survivor before a merged one", () => {
+    const suspecting = incident({
       id: "exp",
+      kind: IncidentKind.INCIDENT_KIND_EXPERIENCE,
+      openedUnixMs: T0 - MIN,
       services: [],
-      rootCauses: [],
+      rootCauses: [{ service: "db", rank: 1, score: 1, reason: "suspect", change: "" }],
       team: "platform",
-      pages: [page(0, T0, { team: "platform" })],
+      pages: [page(0, T0 - MIN, { team: "platform" })],
       experience: [
         {
           journey: "checkout",
@@ -66,18 +93,25 @@ describe("routing accuracy", () => {
         },
       ],
     });
+    const merged = incident({
+      id: "early",
+      openedUnixMs: T0 - 1_000,
+      services: ["db"],
+      status: IncidentStatus.INCIDENT_STATUS_MERGED,
+      pages: [page(0, T0 - 1_000, { team: "front" })],
+    });
+    const survivor = incident({ id: "late", services: ["web", "db"] });
     const r = routingReport(
       [
         { rootCause: "db", ownerTeam: "data" },
         { rootCause: "checkout", ownerTeam: "platform" },
       ],
-      [merged, survivor, experience],
+      [suspecting, merged, survivor],
     );
     expect(r.cases.map((c) => [c.incident, c.correct])).toEqual([
       ["late", true],
       ["exp", true],
     ]);
-    expect(r.unrouted).toEqual([]);
   });
 
   it("finds the owner of a service in the sample estate", () => {
