@@ -123,9 +123,6 @@ beforeAll(async () => {
       last_error: "RECEIVER_UNAVAILABLE: http://127.0.0.1:9 answered 503",
     }),
   ]);
-  await sink.conn.command(`CREATE TABLE IF NOT EXISTS eval_reports (
-  run_id String, created_at DateTime64(3, 'UTC'), report String
-) ENGINE = MergeTree ORDER BY created_at`);
   await sink.conn.insert("eval_reports", [
     {
       run_id: "r1",
