@@ -244,6 +244,8 @@ export class Notifier {
     // Written before it is queued: what a crash interrupts is in the outbox.
     this.chain = this.chain.then(async () => {
       if (!(await this.save(rows))) return;
+      // Decided while stopping (the final flush): pending for the next start.
+      if (this.stopped) return;
       for (const r of rows) {
         if (r.status === "pending") this.enqueue(r);
         else this.count(r, "failed");
