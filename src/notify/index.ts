@@ -45,11 +45,10 @@ export {
   DEFAULT_STATE_LOOKBACK_MS,
   DEFAULT_TARGET_CONCURRENCY,
   DEFAULT_TICK_MS,
-  NOTIFY_CONFIG_KEYS,
   type NotifierOptions,
   type NotifierSettings,
-  notifyOptionsFromConfig,
   parseNotifierOptions,
+  readNotifyConfig,
 } from "./options.js";
 export { type NotificationStore, rowFromQuery, SinkNotificationStore } from "./outbox.js";
 export { type ChangeName, type Draft, Planner, type TeamLookup, targetsOf } from "./planner.js";

@@ -1,5 +1,6 @@
 // Notifier settings: named defaults, one parse step that names the bad key.
 import type { ConnectionOptions } from "nats";
+import type { Section } from "../config/fields.js";
 import { InvalidArgumentError } from "../errors.js";
 
 /**
@@ -115,61 +116,26 @@ export function parseNotifierOptions(o: NotifierOptions = {}): NotifierSettings 
   return s;
 }
 
-/** NOTIFY_CONFIG_KEYS are the keys of the config file's `notify` section. */
-export const NOTIFY_CONFIG_KEYS = [
-  "enabled",
-  "group_wait_ms",
-  "retry_base_ms",
-  "retry_max_ms",
-  "max_attempts",
-  "target_concurrency",
-  "max_queued",
-  "request_timeout_ms",
-  "external_url",
-] as const;
-
 /**
- * notifyOptionsFromConfig reads the config file's `notify` section (snake_case
- * keys, see NOTIFY_CONFIG_KEYS) into NotifierOptions, naming any bad key.
+ * readNotifyConfig reads the config file's `notify` section (keys
+ * enabled, group_wait, retry_base, retry_max, max_attempts,
+ * target_concurrency, max_queued, request_timeout, external_url; durations
+ * take "30s" or milliseconds) and closes it, naming any bad or unknown key.
  */
-export function notifyOptionsFromConfig(raw: unknown): NotifierOptions {
-  if (raw === undefined || raw === null) return {};
-  if (typeof raw !== "object" || Array.isArray(raw))
-    throw new InvalidArgumentError("config notify: expected a mapping");
-  const o = raw as Record<string, unknown>;
-  for (const k of Object.keys(o)) {
-    if (!(NOTIFY_CONFIG_KEYS as readonly string[]).includes(k))
-      throw new InvalidArgumentError(
-        `config notify.${k}: unknown key (expected one of ${NOTIFY_CONFIG_KEYS.join(", ")})`,
-      );
-  }
-  const num = (k: string): number | undefined => {
-    const v = o[k];
-    if (v === undefined) return undefined;
-    const n = typeof v === "string" && v.trim() !== "" ? Number(v) : v;
-    if (typeof n !== "number" || !Number.isFinite(n))
-      throw new InvalidArgumentError(
-        `config notify.${k}: expected a number, got ${JSON.stringify(v)}`,
-      );
-    return n;
-  };
-  if (o.enabled !== undefined && typeof o.enabled !== "boolean")
-    throw new InvalidArgumentError("config notify.enabled: expected true or false");
-  if (o.external_url !== undefined && typeof o.external_url !== "string")
-    throw new InvalidArgumentError("config notify.external_url: expected a string");
+export function readNotifyConfig(s: Section): NotifierOptions {
+  const d = parseNotifierOptions();
   const out: NotifierOptions = {
-    enabled: o.enabled as boolean | undefined,
-    groupWaitMs: num("group_wait_ms"),
-    retryBaseMs: num("retry_base_ms"),
-    retryMaxMs: num("retry_max_ms"),
-    maxAttempts: num("max_attempts"),
-    targetConcurrency: num("target_concurrency"),
-    maxQueued: num("max_queued"),
-    requestTimeoutMs: num("request_timeout_ms"),
-    externalUrl: o.external_url as string | undefined,
+    enabled: s.bool("enabled", d.enabled),
+    groupWaitMs: s.durationMs("group_wait", d.groupWaitMs, 0, 3_600_000),
+    retryBaseMs: s.durationMs("retry_base", d.retryBaseMs, 1, 3_600_000),
+    retryMaxMs: s.durationMs("retry_max", d.retryMaxMs, 1, 86_400_000),
+    maxAttempts: s.int("max_attempts", d.maxAttempts, 1, 1_000),
+    targetConcurrency: s.int("target_concurrency", d.targetConcurrency, 1, 256),
+    maxQueued: s.int("max_queued", d.maxQueued, 1, 10_000_000),
+    requestTimeoutMs: s.durationMs("request_timeout", d.requestTimeoutMs, 1, 600_000),
+    externalUrl: s.optStr("external_url") ?? d.externalUrl,
   };
-  for (const k of Object.keys(out) as (keyof NotifierOptions)[])
-    if (out[k] === undefined) delete out[k];
-  parseNotifierOptions(out); // the same checks, so a bad file fails at load
+  s.done();
+  parseNotifierOptions(out); // the cross-key checks (retry_max >= retry_base, URL form)
   return out;
 }

@@ -7,13 +7,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { defaultConfig } from "../../src/config/config.js";
 import { type Event, IncidentActionKind } from "../../src/gen/impactd/v1/event.js";
 import { IncidentStatus } from "../../src/gen/impactd/v1/incident.js";
 import type { NotificationRow } from "../../src/notify/index.js";
 import { rowFromQuery } from "../../src/notify/index.js";
 import { type Runtime, startRuntime } from "../../src/server/runtime.js";
 import { parseTopology } from "../../src/topology/index.js";
+import { testConfig } from "../harness/config.js";
 import { type Received, Receiver } from "../helpers/notify.js";
 
 const MIN = 60_000;
@@ -25,14 +25,11 @@ const receiver = new Receiver();
 let base = "";
 let rt: Runtime | undefined;
 
-const config = () => ({
-  ...defaultConfig(),
-  dataDir: dir,
-  grpc: { host: "127.0.0.1", port: 0 },
-  otlp: { ...defaultConfig().otlp, enabled: false },
-  http: { ...defaultConfig().http, port: 0 },
-  core: { ...defaultConfig().core, heartbeatLagMs: 0, checkpointIntervalMs: 0 },
-});
+// Listeners on free ports; /metrics (the HTTP front end) on too.
+const config = () => {
+  const c = testConfig(dir);
+  return { ...c, http: { ...c.http, enabled: true } };
+};
 
 // The notifier's lines of the runtime's /metrics.
 async function scrape(r: Runtime): Promise<string[]> {

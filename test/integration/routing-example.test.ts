@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { defaultConfig } from "../../src/config/config.js";
 import type { Event } from "../../src/gen/impactd/v1/event.js";
 import { IncidentStatus } from "../../src/gen/impactd/v1/incident.js";
 import { ownerOf, routingReport } from "../../src/notify/index.js";
@@ -16,6 +15,7 @@ import { DEFAULT_LIMITS } from "../../src/pipeline/validate.js";
 import { startRuntime } from "../../src/server/runtime.js";
 import { demoScenario, Simulator } from "../../src/sim/index.js";
 import { loadTopologyFile } from "../../src/topology/index.js";
+import { testConfig } from "../harness/config.js";
 import { type Received, Receiver, target } from "../helpers/notify.js";
 
 const DURATION = 30 * 60_000;
@@ -38,22 +38,12 @@ describe("worked example: the payments-db outage of impactd demo", () => {
         : t,
     );
     const start = Math.floor((Date.now() - DURATION) / 60_000) * 60_000;
-    const rt = await startRuntime(
-      {
-        ...defaultConfig(),
-        dataDir: dir,
-        grpc: { host: "127.0.0.1", port: 0 },
-        otlp: { ...defaultConfig().otlp, enabled: false },
-        http: { ...defaultConfig().http, enabled: false },
-        core: { ...defaultConfig().core, heartbeatLagMs: 0, checkpointIntervalMs: 0 },
-      },
-      {
-        topology,
-        checkpoints: false,
-        limits: { ...DEFAULT_LIMITS, maxPastMs: DURATION + 86_400_000 },
-        notify: { tickMs: 20 },
-      },
-    );
+    const rt = await startRuntime(testConfig(dir), {
+      topology,
+      checkpoints: false,
+      limits: { ...DEFAULT_LIMITS, maxPastMs: DURATION + 86_400_000 },
+      notify: { tickMs: 20 },
+    });
     try {
       const sim = new Simulator(topology, {
         seed: 1,

@@ -3,6 +3,7 @@
 // nothing twice, an overflowing queue drains through the outbox, and a bad
 // target fails visibly.
 import { describe, expect, it, vi } from "vitest";
+import { Section } from "../../src/config/fields.js";
 import {
   type Incident,
   IncidentSeverity,
@@ -12,8 +13,8 @@ import type { Team, Topology } from "../../src/gen/impactd/v1/topology.js";
 import {
   Notifier,
   type NotifierOptions,
-  notifyOptionsFromConfig,
   parseNotifierOptions,
+  readNotifyConfig,
 } from "../../src/notify/index.js";
 import type { NotificationRow } from "../../src/notify/rows.js";
 import type { Transport } from "../../src/notify/transports/transport.js";
@@ -230,15 +231,16 @@ describe("options", () => {
     expect(() => parseNotifierOptions({ maxAttempts: 0 })).toThrow(/notify.max_attempts/);
     expect(() => parseNotifierOptions({ externalUrl: "ftp://x" })).toThrow(/notify.external_url/);
     expect(() => parseNotifierOptions({ retryBaseMs: 10, retryMaxMs: 5 })).toThrow(/retry_max_ms/);
-    expect(
-      notifyOptionsFromConfig({ group_wait_ms: "45000", external_url: "https://x.example" }),
-    ).toEqual({
+    const read = (raw: unknown, env: NodeJS.ProcessEnv = {}) =>
+      readNotifyConfig(Section.root({ notify: raw }, env).section("notify"));
+    expect(read({ group_wait: "45s", external_url: "https://x.example" })).toMatchObject({
       groupWaitMs: 45_000,
       externalUrl: "https://x.example",
+      maxAttempts: 10,
     });
-    expect(() => notifyOptionsFromConfig({ group_wait: 1 })).toThrow(
-      /config notify.group_wait: unknown key/,
-    );
-    expect(() => notifyOptionsFromConfig({ max_attempts: -1 })).toThrow(/notify.max_attempts/);
+    expect(read({}, { IMPACTD_NOTIFY_MAX_ATTEMPTS: "3" }).maxAttempts).toBe(3);
+    expect(() => read({ group_wait_ms: 1 })).toThrow(/config notify.group_wait_ms: unknown key/);
+    expect(() => read({ max_attempts: -1 })).toThrow(/notify.max_attempts/);
+    expect(() => read({ retry_base: "10s", retry_max: "5s" })).toThrow(/retry_max/);
   });
 });
