@@ -13,7 +13,7 @@ import type { NotificationRow } from "../../src/notify/index.js";
 import { rowFromQuery } from "../../src/notify/index.js";
 import { type Runtime, startRuntime } from "../../src/server/runtime.js";
 import { parseTopology } from "../../src/topology/index.js";
-import { testConfig } from "../harness/config.js";
+import { testConfig } from "../helpers/config.js";
 import { type Received, Receiver } from "../helpers/notify.js";
 
 const MIN = 60_000;

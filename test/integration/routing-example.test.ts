@@ -15,7 +15,7 @@ import { DEFAULT_LIMITS } from "../../src/pipeline/validate.js";
 import { startRuntime } from "../../src/server/runtime.js";
 import { demoScenario, Simulator } from "../../src/sim/index.js";
 import { loadTopologyFile } from "../../src/topology/index.js";
-import { testConfig } from "../harness/config.js";
+import { testConfig } from "../helpers/config.js";
 import { type Received, Receiver, target } from "../helpers/notify.js";
 
 const DURATION = 30 * 60_000;
