@@ -327,6 +327,16 @@ export class Pipeline {
     return () => t.listeners.delete(listener);
   }
 
+  /** tenantNames lists the tenants this pipeline holds state for. */
+  tenantNames(): string[] {
+    return [...this.tenants.keys()];
+  }
+
+  /** watermark is a tenant's event time (ms), or undefined for a tenant never seen. */
+  watermark(tenant: string): number | undefined {
+    return this.tenants.get(tenant)?.core.watermark();
+  }
+
   /**
    * submit runs one batch. The core work happens synchronously, in call
    * order; the returned promise resolves once the batch's rows are durable.

@@ -6,6 +6,12 @@ import type { Config } from "../config/config.js";
 import { P_LATENESS_MS } from "../core/layout.js";
 import type { Topology } from "../gen/impactd/v1/topology.js";
 import { createMetrics, type Metrics } from "../metrics/index.js";
+import {
+  Notifier,
+  type NotifierOptions,
+  registerNotifierMetrics,
+  SinkNotificationStore,
+} from "../notify/index.js";
 import { DEFAULT_TENANT, Pipeline, type PipelineSink } from "../pipeline/pipeline.js";
 import type { ValidationLimits } from "../pipeline/validate.js";
 import { grpcTenantOf, httpServerFactory, httpTenantOf } from "../security/front-ends.js";
@@ -29,6 +35,8 @@ export interface Runtime {
   /** The HTTP front end (Alertmanager, PagerDuty, /metrics), when enabled. */
   readonly http: HttpServer | undefined;
   readonly metrics: Metrics;
+  /** Sends notifications about incident changes to the teams' targets. */
+  readonly notifier: Notifier;
   /** stop drains the pipeline, flushes the sink and closes every front end. */
   stop(): Promise<void>;
 }
@@ -41,6 +49,8 @@ export interface RuntimeOptions {
   now?: () => number;
   /** Restore from and write checkpoints in `<dataDir>/checkpoints`. @default true */
   checkpoints?: boolean;
+  /** Notifier settings (group wait, retries, NATS connection, ...). */
+  notify?: NotifierOptions;
 }
 
 /** sinkAdapter exposes a Sink's table writers as the pipeline's sink. */
@@ -102,7 +112,17 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   let grpc: GrpcServer | undefined;
   let otlp: OtlpServer | undefined;
   let http: HttpServer | undefined;
+  let notifier: Notifier | undefined;
   try {
+    // Before the front ends, so no incident version goes by unwatched.
+    notifier = await Notifier.start({
+      source: pipeline,
+      store: new SinkNotificationStore(sink.conn, options.now),
+      ...(options.notify === undefined ? {} : { options: options.notify }),
+      ...(options.now === undefined ? {} : { now: options.now }),
+    });
+    const n = notifier;
+    registerNotifierMetrics(metrics.registry, () => n.stats());
     grpc = await startGrpcServer({
       pipeline,
       host: config.grpc.host,
@@ -141,6 +161,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     }
   } catch (err) {
     await Promise.all([grpc?.close(), otlp?.close(), http?.close()]);
+    await notifier?.stop();
     await sink.close();
     throw err;
   }
@@ -172,6 +193,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     otlp,
     http,
     metrics,
+    notifier,
     async stop() {
       if (heartbeat !== undefined) clearInterval(heartbeat);
       if (checkpointTimer !== undefined) clearInterval(checkpointTimer);
@@ -181,6 +203,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       // watermark stays pending and is resumed, not forced through.
       if (checkpoints) pipeline.checkpoint(checkpointDir);
       await pipeline.flush();
+      // Sends under way are cut off and stay pending: the next start resends them.
+      await notifier.stop();
       await sink.flush();
       await sink.close();
     },

@@ -25,6 +25,10 @@ export const INCIDENTS_VIEW = "incidents";
 export const REJECTED_EVENTS_TABLE = "rejected_events";
 /** EVAL_REPORTS_TABLE holds one row per `impactd eval` run: headline metrics and the full report. */
 export const EVAL_REPORTS_TABLE = "eval_reports";
+/** NOTIFICATIONS_TABLE is the notifier's outbox: one row per revision of each notification. */
+export const NOTIFICATIONS_TABLE = "notifications_data";
+/** NOTIFICATIONS_VIEW shows only the latest revision of each notification. */
+export const NOTIFICATIONS_VIEW = "notifications";
 
 /**
  * DEDUP_SETTINGS makes a retried INSERT of an identical block a no-op: a write
@@ -147,6 +151,48 @@ ${DEDUP_SETTINGS}`,
 ) ENGINE = MergeTree
 ORDER BY (created_at, run_id)
 ${DEDUP_SETTINGS}`,
+    ],
+  },
+  {
+    version: 3,
+    name: "notifications outbox and view",
+    statements: [
+      // Written pending before a send and again after each attempt, so a
+      // restart resends what was in flight with the same id (src/notify).
+      `CREATE TABLE IF NOT EXISTS ${NOTIFICATIONS_TABLE} (
+  tenant LowCardinality(String),
+  notification_id String,
+  revision UInt32,
+  incident_id String,
+  incident_version UInt64,
+  change LowCardinality(String),
+  changes Array(String),
+  action LowCardinality(String),
+  ts DateTime64(3, 'UTC'),
+  team LowCardinality(String),
+  target String,
+  kind LowCardinality(String),
+  address String,
+  dedup_key String,
+  paged Array(String),
+  tiers Array(UInt8),
+  incident_status LowCardinality(String),
+  severity LowCardinality(String),
+  root_cause String,
+  status LowCardinality(String),
+  attempts UInt32,
+  last_error String,
+  deliver_after DateTime64(3, 'UTC'),
+  created_at DateTime64(3, 'UTC'),
+  delivered_at Nullable(DateTime64(3, 'UTC')),
+  payload String,
+  written_at DateTime64(3, 'UTC')
+) ENGINE = ReplacingMergeTree(revision)
+PARTITION BY toYYYYMM(created_at)
+ORDER BY (tenant, notification_id)
+${DEDUP_SETTINGS}`,
+      `CREATE VIEW IF NOT EXISTS ${NOTIFICATIONS_VIEW} AS
+SELECT * FROM ${NOTIFICATIONS_TABLE} FINAL`,
     ],
   },
 ];

@@ -111,6 +111,8 @@ describe("migrations", () => {
       events: "MergeTree",
       incident_versions: "ReplacingMergeTree",
       incidents: "View",
+      notifications: "View",
+      notifications_data: "ReplacingMergeTree",
       rejected_events: "MergeTree",
       schema_migrations: "ReplacingMergeTree",
     });
