@@ -1,0 +1,27 @@
+// Public names of the NATS front end (core NATS and JetStream ingest).
+export { connectionOptions, connectNats } from "./connect.js";
+export { type CoreReply, type CoreStats, CoreSubscriber, OVERLOADED } from "./core.js";
+export {
+  type Decoded,
+  type DecodeFailure,
+  decodePayload,
+  excerpt,
+  formatOf,
+  type PayloadFormat,
+} from "./decode.js";
+export { NatsSourceError } from "./errors.js";
+export {
+  FRONT_END,
+  type Incoming,
+  ingestMessages,
+  type Outcome,
+  TENANT_MISMATCH,
+} from "./ingest.js";
+export {
+  ensureConsumer,
+  ensureStream,
+  JetStreamConsumer,
+  type JetStreamStats,
+} from "./jetstream.js";
+export { type NatsSource, type NatsSourceOptions, startNatsSource } from "./source.js";
+export { eventSubject, parseSubject, type SubjectParts } from "./subjects.js";

@@ -1,0 +1,79 @@
+// The NATS front end: one connection, a JetStream durable pull consumer (the
+// reliable path) and a core NATS subscription (at most once), both feeding
+// the pipeline. See docs/INGEST.md, "NATS".
+import type { NatsConnection } from "nats";
+import type { NatsConfig } from "../../config/nats.js";
+import type { Pipeline } from "../../pipeline/pipeline.js";
+import { connectNats } from "./connect.js";
+import { type CoreStats, CoreSubscriber } from "./core.js";
+import { JetStreamConsumer, type JetStreamStats } from "./jetstream.js";
+
+/** NatsSourceOptions configure startNatsSource. */
+export interface NatsSourceOptions {
+  pipeline: Pipeline;
+  config: NatsConfig;
+  /** Connection name shown by the server (monitoring). @default "impactd" */
+  name?: string;
+  /** Where warnings go. @default console.error with an "impactd nats:" prefix */
+  log?: (message: string) => void;
+}
+
+/** NatsSource is the running NATS front end. */
+export interface NatsSource {
+  readonly connection: NatsConnection;
+  /** What it consumes, for `impactd serve` to report. */
+  readonly listening: string[];
+  stats(): { jetstream: JetStreamStats | undefined; core: CoreStats | undefined };
+  /** close stops intake, waits for in-flight messages to be durable and acked, and disconnects. */
+  close(): Promise<void>;
+  /**
+   * kill drops the connection at once, leaving fetched messages unacked for
+   * JetStream to redeliver (a crash, as other instances see it).
+   */
+  kill(): Promise<void>;
+}
+
+/** startNatsSource connects and starts consuming as configured. */
+export async function startNatsSource(opts: NatsSourceOptions): Promise<NatsSource> {
+  const c = opts.config;
+  const log = opts.log ?? ((m: string) => console.error(`impactd nats: ${m}`));
+  const nc = await connectNats(c, opts.name);
+  let js: JetStreamConsumer | undefined;
+  let core: CoreSubscriber | undefined;
+  const listening: string[] = [];
+  try {
+    if (c.jetstream) {
+      js = await JetStreamConsumer.start(nc, opts.pipeline, c, log);
+      listening.push(`JetStream ${c.stream}/${c.durable} on ${c.subjectPrefix}.> at ${c.url}`);
+    }
+    if (c.core) {
+      core = new CoreSubscriber(nc, opts.pipeline, c, log);
+      listening.push(`core NATS ${c.coreSubjectPrefix}.> at ${c.url}`);
+    }
+  } catch (err) {
+    await nc.close();
+    throw err;
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    connection: nc,
+    listening,
+    stats: () => ({ jetstream: js?.stats, core: core?.stats }),
+    close() {
+      closing ??= (async () => {
+        await Promise.all([js?.stop(), core?.stop()]);
+        // Acks are plain publishes: flush them before the connection goes.
+        await nc.drain().catch(() => nc.close());
+      })();
+      return closing;
+    },
+    kill() {
+      closing ??= (async () => {
+        const stopping = js?.stop(true);
+        await nc.close();
+        await stopping;
+      })();
+      return closing;
+    },
+  };
+}
