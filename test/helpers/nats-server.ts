@@ -39,6 +39,8 @@ export interface NatsServer {
   start(): Promise<void>;
   /** stop ends the server and removes its temp dir. Idempotent. */
   stop(): Promise<void>;
+  /** log returns the server's recent output (for failure messages). */
+  log(): string;
 }
 
 const INSTALL_HINT =
@@ -173,6 +175,7 @@ ${opts.extraConfig ?? ""}
     },
     kill: () => kill(),
     start,
+    log: () => log,
     async stop() {
       if (stopped) return;
       stopped = true;
