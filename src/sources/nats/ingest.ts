@@ -187,9 +187,10 @@ function credit(g: Group, r: SubmitResult): void {
   }
   // The pipeline counts duplicates per batch, not per event; which message
   // gets them only changes counts, never the verdict (accepted and duplicate
-  // both mean "not poison").
+  // both mean "not poison"). From the end, because within a batch the later
+  // copy of an id is the one dropped.
   let dups = r.duplicates;
-  for (let i = 0; i < g.events.length; i++) {
+  for (let i = g.events.length - 1; i >= 0; i--) {
     if (refused[i] === 1) continue;
     const o = (g.owner[i] as Slot).outcome;
     if (dups > 0) {
