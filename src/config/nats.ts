@@ -14,7 +14,7 @@ export const DEFAULT_NATS_STREAM = "IMPACTD_EVENTS";
 /** DEFAULT_NATS_DURABLE is the durable pull consumer's name. */
 export const DEFAULT_NATS_DURABLE = "impactd";
 /** DEFAULT_NATS_BATCH is how many messages one fetch asks for. */
-export const DEFAULT_NATS_BATCH = 1_000;
+export const DEFAULT_NATS_BATCH = 250;
 /** DEFAULT_NATS_MAX_INFLIGHT bounds messages fetched and not yet acked, per instance. */
 export const DEFAULT_NATS_MAX_INFLIGHT = 10_000;
 /** DEFAULT_NATS_MAX_ACK_PENDING bounds unacked messages on the server, over all instances. */
@@ -25,6 +25,11 @@ export const DEFAULT_NATS_ACK_WAIT_MS = 30_000;
 export const DEFAULT_NATS_STREAM_MAX_AGE_MS = 7 * 24 * 3_600_000;
 /** DEFAULT_NATS_DUPLICATE_WINDOW_MS is the stream's Nats-Msg-Id de-duplication window (2 minutes). */
 export const DEFAULT_NATS_DUPLICATE_WINDOW_MS = 120_000;
+
+/** DEFAULT_NATS_LEASE_BUCKET is the KV bucket of partition leases (exclusive mode). */
+export const DEFAULT_NATS_LEASE_BUCKET = "impactd_leases";
+/** DEFAULT_NATS_LEASE_TTL_MS: a dead instance's partition is taken over after this long. */
+export const DEFAULT_NATS_LEASE_TTL_MS = 10_000;
 
 /** NatsConfig configures the NATS front end. */
 export interface NatsConfig {
@@ -67,6 +72,15 @@ export interface NatsConfig {
   streamMaxAgeMs: number;
   /** @default DEFAULT_NATS_DUPLICATE_WINDOW_MS */
   duplicateWindowMs: number;
+  /**
+   * Own the consumer exclusively through a lease, rebuilding state from the
+   * stream on take-over (several instances, docs/NATS-SCALE.md). @default false
+   */
+  exclusive: boolean;
+  /** @default DEFAULT_NATS_LEASE_BUCKET */
+  leaseBucket: string;
+  /** @default DEFAULT_NATS_LEASE_TTL_MS */
+  leaseTtlMs: number;
 }
 
 /** defaultNatsConfig returns a fresh copy of the NATS defaults. */
@@ -92,6 +106,9 @@ export function defaultNatsConfig(): NatsConfig {
     ackWaitMs: DEFAULT_NATS_ACK_WAIT_MS,
     streamMaxAgeMs: DEFAULT_NATS_STREAM_MAX_AGE_MS,
     duplicateWindowMs: DEFAULT_NATS_DUPLICATE_WINDOW_MS,
+    exclusive: false,
+    leaseBucket: DEFAULT_NATS_LEASE_BUCKET,
+    leaseTtlMs: DEFAULT_NATS_LEASE_TTL_MS,
   };
 }
 
@@ -139,6 +156,9 @@ export function readNats(s: Section): NatsConfig {
     ackWaitMs: s.durationMs("ack_wait_ms", d.ackWaitMs, 1_000, 3_600_000),
     streamMaxAgeMs: s.durationMs("stream_max_age_ms", d.streamMaxAgeMs, 0, 365 * 86_400_000),
     duplicateWindowMs: s.durationMs("duplicate_window_ms", d.duplicateWindowMs, 0, 86_400_000),
+    exclusive: s.bool("exclusive", d.exclusive),
+    leaseBucket: matching(s, "lease_bucket", d.leaseBucket, JS_NAME, jsName),
+    leaseTtlMs: s.durationMs("lease_ttl_ms", d.leaseTtlMs, 500, 600_000),
   };
   s.done();
   if ((c.user === undefined) !== (c.password === undefined))

@@ -87,6 +87,12 @@ export interface SubmitMeta {
   frontEnd: string;
   /** When set, every event belongs to this tenant (an authenticated client). */
   tenant?: string;
+  /**
+   * Replay of events whose effects are already stored (state rebuild after
+   * a fail-over): they run through the core and are remembered as seen, but
+   * nothing is written.
+   */
+  replay?: boolean;
 }
 
 /** EventRejection is one refused event of a batch. */
@@ -394,6 +400,7 @@ export class Pipeline {
         }),
       );
       this.stats.rejected += events.length;
+      if (meta.replay === true) return Promise.resolve(result);
       const done = this.options.sink.writeRejections(rejected).then(() => result);
       this.notify({ ...result, frontEnd: meta.frontEnd, received: events.length, coreMs: 0 }, done);
       return done;
@@ -478,6 +485,7 @@ export class Pipeline {
     this.stats.accepted += result.accepted;
     this.stats.rejected += result.rejections.length;
     this.stats.duplicates += result.duplicates;
+    if (meta.replay === true) return Promise.resolve(result);
     const sink = this.options.sink;
     const writes: Promise<void>[] = [];
     if (rows.length > 0) writes.push(sink.writeEvents(rows));

@@ -23,5 +23,8 @@ export {
   JetStreamConsumer,
   type JetStreamStats,
 } from "./jetstream.js";
+export { DEFAULT_LEASE_TTL_MS, instanceId, Lease } from "./lease.js";
+export { PartitionConsumer, type PartitionStats } from "./partition.js";
+export { replayPartition } from "./replay.js";
 export { type NatsSource, type NatsSourceOptions, startNatsSource } from "./source.js";
 export { eventSubject, parseSubject, type SubjectParts } from "./subjects.js";

@@ -72,9 +72,10 @@ export function ingestMessages(
   prefix: string,
   messages: readonly Incoming[],
   maxBatch = DEFAULT_MAX_BATCH_EVENTS,
+  replay = false,
 ): Promise<Outcome[]> {
   try {
-    return ingestNow(pipeline, prefix, messages, maxBatch);
+    return ingestNow(pipeline, prefix, messages, maxBatch, replay);
   } catch (err) {
     return Promise.reject(err);
   }
@@ -85,11 +86,14 @@ function ingestNow(
   prefix: string,
   messages: readonly Incoming[],
   maxBatch: number,
+  replay: boolean,
 ): Promise<Outcome[]> {
   const slots: Slot[] = [];
   const writes: Promise<unknown>[] = [];
   const groups = new Map<string, Group[]>();
+  // A replay re-reads messages whose rejections are already stored.
   const record = (tenant: string | undefined, code: string, reason: string, payload: string) =>
+    replay ||
     writes.push(
       pipeline.recordRejection({
         frontEnd: FRONT_END,
@@ -166,7 +170,7 @@ function ingestNow(
       if (g.events.length === 0) continue;
       submits.push(
         pipeline
-          .submit(g.events, { frontEnd: FRONT_END, tenant })
+          .submit(g.events, { frontEnd: FRONT_END, tenant, replay })
           .then((r: SubmitResult) => credit(g, r)),
       );
     }

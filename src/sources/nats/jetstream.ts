@@ -27,6 +27,17 @@ import { type Incoming, ingestMessages } from "./ingest.js";
 export const DEFAULT_FETCH_EXPIRES_MS = 2_000;
 /** DEFAULT_LINGER_MS: messages of a slow fetch are handed on after this long. */
 export const DEFAULT_LINGER_MS = 5;
+/**
+ * DEFAULT_MAX_INFLIGHT_BYTES bounds payload bytes fetched and not yet acked:
+ * with batched messages the message count alone says little about memory.
+ */
+export const DEFAULT_MAX_INFLIGHT_BYTES = 64 * 1024 * 1024;
+/**
+ * DEFAULT_HAND_BYTES: a fetch's messages go to the pipeline in slices of about
+ * this much payload, so one large fetch of batched messages does not block
+ * the event loop (and delay acks) for seconds.
+ */
+export const DEFAULT_HAND_BYTES = 512 * 1024;
 /** DEFAULT_PAUSE_POLL_MS is how often a paused consumer checks the sink again. */
 export const DEFAULT_PAUSE_POLL_MS = 20;
 
@@ -39,6 +50,8 @@ export interface JetStreamStats {
   redelivered: number;
   /** Messages fetched and not yet acked, termed or naked. */
   inflight: number;
+  /** Their payload bytes. */
+  inflightBytes: number;
   /** Times fetching paused because the sink was backed up. */
   pauses: number;
   fetchErrors: number;
@@ -101,7 +114,8 @@ export async function ensureConsumer(jsm: JetStreamManager, c: NatsConfig): Prom
   });
 }
 
-function incoming(m: JsMsg): Incoming {
+/** incoming reads what the ingest step needs from a JetStream message. */
+export function incoming(m: JsMsg): Incoming {
   const h = m.headers;
   return {
     subject: m.subject,
@@ -114,18 +128,23 @@ function incoming(m: JsMsg): Incoming {
   };
 }
 
-/** JetStreamConsumer reads the durable consumer into the pipeline until stopped. */
-export class JetStreamConsumer {
-  readonly stats: JetStreamStats = {
+/** emptyStats returns zeroed JetStream counters. */
+export function emptyStats(): JetStreamStats {
+  return {
     fetched: 0,
     acked: 0,
     termed: 0,
     naked: 0,
     redelivered: 0,
     inflight: 0,
+    inflightBytes: 0,
     pauses: 0,
     fetchErrors: 0,
   };
+}
+
+/** JetStreamConsumer reads the durable consumer into the pipeline until stopped. */
+export class JetStreamConsumer {
   private stopping = false;
   private abandoned = false;
   private current: ConsumerMessages | undefined;
@@ -140,6 +159,8 @@ export class JetStreamConsumer {
     private readonly pipeline: Pipeline,
     private readonly c: NatsConfig,
     private readonly log: Log,
+    /** Counters; shared across take-overs in exclusive mode. */
+    readonly stats: JetStreamStats,
   ) {}
 
   /** start ensures the stream and consumer exist and starts fetching. */
@@ -148,6 +169,7 @@ export class JetStreamConsumer {
     pipeline: Pipeline,
     c: NatsConfig,
     log: Log,
+    stats: JetStreamStats = emptyStats(),
   ): Promise<JetStreamConsumer> {
     let consumer: Consumer;
     try {
@@ -162,7 +184,7 @@ export class JetStreamConsumer {
         { cause },
       );
     }
-    const self = new JetStreamConsumer(consumer, pipeline, c, log);
+    const self = new JetStreamConsumer(consumer, pipeline, c, log, stats);
     // Messages waiting on a slow sink are marked in progress so the server
     // does not redeliver them elsewhere while they are being written.
     self.heartbeat = setInterval(
@@ -192,7 +214,10 @@ export class JetStreamConsumer {
   }
 
   private room(): boolean {
-    return this.stats.inflight + this.c.batch <= this.c.maxInflight;
+    return (
+      this.stats.inflight + this.c.batch <= this.c.maxInflight &&
+      this.stats.inflightBytes < DEFAULT_MAX_INFLIGHT_BYTES
+    );
   }
 
   private async waitForRoom(): Promise<void> {
@@ -236,6 +261,7 @@ export class JetStreamConsumer {
     });
     this.current = iter;
     let pending: JsMsg[] = [];
+    let pendingBytes = 0;
     let timer: NodeJS.Timeout | undefined;
     const hand = () => {
       clearTimeout(timer);
@@ -243,18 +269,22 @@ export class JetStreamConsumer {
       if (pending.length === 0) return;
       const batch = pending;
       pending = [];
+      pendingBytes = 0;
       this.process(batch);
     };
     try {
       for await (const m of iter) {
         this.stats.fetched++;
         this.stats.inflight++;
+        this.stats.inflightBytes += m.data.byteLength;
         if (m.redelivered) this.stats.redelivered++;
         this.unsettled.add(m);
         pending.push(m);
+        pendingBytes += m.data.byteLength;
         // A full fetch arrives in one burst; a trickle is handed on after a
         // short linger so single events are not held for the whole fetch.
-        timer ??= setTimeout(hand, DEFAULT_LINGER_MS);
+        if (pendingBytes >= DEFAULT_HAND_BYTES) hand();
+        else timer ??= setTimeout(hand, DEFAULT_LINGER_MS);
       }
     } finally {
       this.current = undefined;
@@ -312,6 +342,7 @@ export class JetStreamConsumer {
       .finally(() => {
         for (const m of msgs) this.unsettled.delete(m);
         this.stats.inflight -= msgs.length;
+        for (const m of msgs) this.stats.inflightBytes -= m.data.byteLength;
         this.batches.delete(done);
         this.wake?.();
       });

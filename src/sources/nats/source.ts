@@ -7,6 +7,7 @@ import type { Pipeline } from "../../pipeline/pipeline.js";
 import { connectNats } from "./connect.js";
 import { type CoreStats, CoreSubscriber } from "./core.js";
 import { JetStreamConsumer, type JetStreamStats } from "./jetstream.js";
+import { PartitionConsumer, type PartitionStats } from "./partition.js";
 
 /** NatsSourceOptions configure startNatsSource. */
 export interface NatsSourceOptions {
@@ -23,7 +24,12 @@ export interface NatsSource {
   readonly connection: NatsConnection;
   /** What it consumes, for `impactd serve` to report. */
   readonly listening: string[];
-  stats(): { jetstream: JetStreamStats | undefined; core: CoreStats | undefined };
+  stats(): {
+    jetstream: JetStreamStats | undefined;
+    core: CoreStats | undefined;
+    /** Exclusive mode only. */
+    partition: PartitionStats | undefined;
+  };
   /** close stops intake, waits for in-flight messages to be durable and acked, and disconnects. */
   close(): Promise<void>;
   /**
@@ -38,13 +44,17 @@ export async function startNatsSource(opts: NatsSourceOptions): Promise<NatsSour
   const c = opts.config;
   const log = opts.log ?? ((m: string) => console.error(`impactd nats: ${m}`));
   const nc = await connectNats(c, opts.name);
-  let js: JetStreamConsumer | undefined;
+  let js: JetStreamConsumer | PartitionConsumer | undefined;
   let core: CoreSubscriber | undefined;
   const listening: string[] = [];
   try {
     if (c.jetstream) {
-      js = await JetStreamConsumer.start(nc, opts.pipeline, c, log);
-      listening.push(`JetStream ${c.stream}/${c.durable} on ${c.subjectPrefix}.> at ${c.url}`);
+      js = c.exclusive
+        ? await PartitionConsumer.start(nc, opts.pipeline, c, log)
+        : await JetStreamConsumer.start(nc, opts.pipeline, c, log);
+      listening.push(
+        `JetStream ${c.stream}/${c.durable} on ${c.subjectPrefix}.> at ${c.url}${c.exclusive ? " (exclusive: leased partition)" : ""}`,
+      );
     }
     if (c.core) {
       core = new CoreSubscriber(nc, opts.pipeline, c, log);
@@ -58,10 +68,17 @@ export async function startNatsSource(opts: NatsSourceOptions): Promise<NatsSour
   return {
     connection: nc,
     listening,
-    stats: () => ({ jetstream: js?.stats, core: core?.stats }),
+    stats: () => ({
+      jetstream: js?.stats,
+      core: core?.stats,
+      partition: js instanceof PartitionConsumer ? js.partition : undefined,
+    }),
     close() {
       closing ??= (async () => {
-        await Promise.all([js?.stop(), core?.stop()]);
+        await Promise.all([
+          js instanceof PartitionConsumer ? js.close() : js?.stop(),
+          core?.stop(),
+        ]);
         // Acks are plain publishes: flush them before the connection goes.
         await nc.drain().catch(() => nc.close());
       })();
@@ -69,7 +86,7 @@ export async function startNatsSource(opts: NatsSourceOptions): Promise<NatsSour
     },
     kill() {
       closing ??= (async () => {
-        const stopping = js?.stop(true);
+        const stopping = js instanceof PartitionConsumer ? js.kill() : js?.stop(true);
         await nc.close();
         await stopping;
       })();
