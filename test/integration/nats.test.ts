@@ -63,7 +63,7 @@ beforeAll(async () => {
       ...d,
       dataDir: dir,
       grpc: { host: "127.0.0.1", port: 0 },
-      core: { latenessMs: 2_000, heartbeatLagMs: 0 },
+      core: { ...d.core, latenessMs: 2_000, heartbeatLagMs: 0 },
       nats: { ...d.nats, enabled: true, url: server.url, ackWaitMs: 1_000, batch: 100 },
     },
     { topology: loadTopologyFile("examples/shop.yaml") },
