@@ -17,7 +17,7 @@ import { Pipeline, type PipelineSink } from "../../src/pipeline/pipeline.js";
 import { sinkAdapter } from "../../src/server/runtime.js";
 import { demoScenario, Simulator } from "../../src/sim/index.js";
 import { openSink, type Sink } from "../../src/sinks/index.js";
-import { type NatsSource, startNatsSource } from "../../src/sources/nats/index.js";
+import { Lease, type NatsSource, startNatsSource } from "../../src/sources/nats/index.js";
 import { loadTopologyFile } from "../../src/topology/index.js";
 import { MemorySink, waitFor } from "../harness/memory-sink.js";
 import { type NatsServer, startNatsServer } from "../harness/nats-server.js";
@@ -33,6 +33,7 @@ let sink: Sink;
 let nc: NatsConnection;
 let js: JetStreamClient;
 let events: Event[];
+const logs: string[] = [];
 
 function config(durable: string, exclusive: boolean): NatsConfig {
   return {
@@ -43,7 +44,9 @@ function config(durable: string, exclusive: boolean): NatsConfig {
     durable,
     exclusive,
     batch: 50,
-    leaseTtlMs: 1_000,
+    // Long enough that a loaded CI host renews in time; a clean hand-over
+    // releases the lease at once and does not wait for it.
+    leaseTtlMs: 5_000,
     ackWaitMs: 2_000,
   };
 }
@@ -146,6 +149,7 @@ describe("fail-over of a partition between two instances", () => {
     await ref.source.close();
     await ref.pipeline.flush();
 
+    expect(logs.filter((l) => /lost the lease/.test(l))).toEqual([]);
     const [stored] = await sink.conn.query<{ c: string; u: string }>(
       "SELECT count() AS c, uniqExact(event_id) AS u FROM events",
     );
@@ -165,5 +169,42 @@ describe("fail-over of a partition between two instances", () => {
     expect(latest.map((r) => [r.incident_id, Number(r.version)])).toEqual(
       [...incidents].sort((x, y) => (x.id < y.id ? -1 : 1)).map((i) => [i.id, i.version]),
     );
+  });
+
+  it("leases a partition to one instance; a crashed owner's lease expires, a released one passes at once", async () => {
+    const open = (owner: string) => Lease.open(nc, "test_leases", "p0", 1_000, owner, () => {});
+    const [a, b] = [await open("a"), await open("b")];
+    let aLost = false;
+    expect(
+      await a.acquire(
+        () => false,
+        () => (aLost = true),
+      ),
+    ).toBe(true);
+    let stopB = false;
+    const bGot = b.acquire(
+      () => stopB,
+      () => {},
+    );
+    await new Promise((r) => setTimeout(r, 2_000)); // two TTLs: renewals keep it
+    expect(b.held).toBe(false);
+    expect(a.held).toBe(true);
+    a.abandon(); // crash: no renewal, no release
+    const t = Date.now();
+    expect(await bGot).toBe(true);
+    expect(Date.now() - t).toBeLessThan(5_000);
+    expect(aLost).toBe(false);
+    // A clean release hands over without waiting for the TTL.
+    const c = await open("c");
+    const cGot = c.acquire(
+      () => false,
+      () => {},
+    );
+    await b.release();
+    const t2 = Date.now();
+    expect(await cGot).toBe(true);
+    expect(Date.now() - t2).toBeLessThan(900);
+    await c.release();
+    stopB = true;
   });
 });

@@ -199,18 +199,21 @@ export class JetStreamConsumer {
   }
 
   /**
-   * stop stops fetching and, unless `abandon`, waits for in-flight batches to
-   * become durable and be acked. Abandoned messages are left unacked for the
-   * server to redeliver (to this or another instance).
+   * stop stops fetching. Unless `abandon`, the pull request already open is
+   * let run out (at most DEFAULT_FETCH_EXPIRES_MS): the server may still be
+   * sending its messages, and any left unprocessed would come back to the
+   * next owner only after ack_wait, behind newer ones. Then it waits for the
+   * in-flight batches to become durable and be acked. Abandoned messages are
+   * left unacked for the server to redeliver (to this or another instance).
    */
   async stop(abandon = false): Promise<void> {
     this.stopping = true;
     this.abandoned ||= abandon;
-    clearInterval(this.heartbeat);
-    this.current?.stop();
+    if (abandon) this.current?.stop();
     this.wake?.();
     await this.loop;
     if (!abandon) await Promise.allSettled([...this.batches]);
+    clearInterval(this.heartbeat);
   }
 
   private room(): boolean {

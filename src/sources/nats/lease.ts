@@ -72,10 +72,23 @@ export class Lease {
     return false;
   }
 
-  private async renew(): Promise<void> {
-    if (!this.held) return;
+  private renewing: Promise<void> | undefined;
+
+  private renew(): Promise<void> {
+    // One renewal at a time: an overlapping one would carry a stale revision
+    // and read its own predecessor's write as someone else's.
+    if (!this.held || this.renewing !== undefined) return this.renewing ?? Promise.resolve();
+    this.renewing = this.renewOnce().finally(() => {
+      this.renewing = undefined;
+    });
+    return this.renewing;
+  }
+
+  private async renewOnce(): Promise<void> {
     try {
-      this.revision = await this.kv.update(this.key, this.owner, this.revision);
+      const rev = await this.kv.update(this.key, this.owner, this.revision);
+      if (!this.held) return; // released or abandoned meanwhile
+      this.revision = rev;
       this.lastRenewal = Date.now();
       return;
     } catch (err) {
@@ -84,6 +97,7 @@ export class Lease {
       // Past the TTL without a renewal the key may have expired and been
       // taken, even if the error looks transient.
       if (!taken && Date.now() - this.lastRenewal < this.ttlMs) return;
+      if (!this.held) return;
       this.log(`lost the lease on ${this.key}: ${e.message ?? String(err)}`);
     }
     this.drop();
@@ -98,6 +112,8 @@ export class Lease {
 
   /** release gives the lease up at once, so a standby need not wait for the TTL. */
   async release(): Promise<void> {
+    // Let a renewal in flight land first, or the delete's revision is stale.
+    while (this.renewing !== undefined) await this.renewing;
     if (!this.held) return;
     const rev = this.revision;
     this.drop();

@@ -70,6 +70,13 @@ export class PartitionConsumer {
         const floor = info.ack_floor.stream_seq;
         this.partition.replayed += await replayPartition(this.nc, this.pipeline, this.c, floor);
         if (this.closed || lost) continue;
+        // Messages the previous owner fetched and never acked come back after
+        // ack_wait. Taking newer ones first would feed the core out of order
+        // (late events), so wait for them to be redeliverable.
+        if (info.num_ack_pending > 0) {
+          await new Promise((r) => setTimeout(r, this.c.ackWaitMs + 100));
+          if (this.closed || lost) continue;
+        }
         this.consumer = await JetStreamConsumer.start(
           this.nc,
           this.pipeline,
