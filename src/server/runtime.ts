@@ -209,7 +209,10 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       // A clean stop checkpoints before flushing: what still waits for the
       // watermark stays pending and is resumed, not forced through.
       if (checkpoints) pipeline.checkpoint(checkpointDir);
-      await pipeline.flush();
+      // A leased NATS partition goes on at the next owner, which replays the
+      // stream: forcing pending events through here would write decisions
+      // the stream has not reached yet.
+      if (!(config.nats.enabled && config.nats.exclusive)) await pipeline.flush();
       // Sends under way are cut off and stay pending: the next start resends them.
       await notifier.stop();
       await sink.flush();
