@@ -21,7 +21,7 @@ import { openSink, type Sink } from "../sinks/index.js";
 import { DEFAULT_MAX_ROWS } from "../sinks/writer.js";
 import { type GrpcServer, startGrpcServer } from "../sources/grpc/server.js";
 import { type HttpServer, startHttpServer } from "../sources/http/index.js";
-import { type NatsSource, startNatsSource } from "../sources/nats/index.js";
+import { type NatsSource, registerNatsMetrics, startNatsSource } from "../sources/nats/index.js";
 import { type OtlpServer, startOtlpServer } from "../sources/otlp/index.js";
 import { loadTopologyFile } from "../topology/index.js";
 
@@ -163,7 +163,10 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
         ...(options.now === undefined ? {} : { now: options.now }),
       });
     }
-    if (config.nats.enabled) nats = await startNatsSource({ pipeline, config: config.nats });
+    if (config.nats.enabled) {
+      nats = await startNatsSource({ pipeline, config: config.nats });
+      registerNatsMetrics(metrics.registry, nats);
+    }
   } catch (err) {
     await Promise.all([grpc?.close(), otlp?.close(), http?.close()]);
     await notifier?.stop();

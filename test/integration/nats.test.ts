@@ -264,3 +264,17 @@ describe("core NATS ingest", () => {
     ).toBe(1);
   });
 });
+
+describe("NATS metrics", () => {
+  it("exposes the consumer's counters and depth on /metrics", async () => {
+    const text = await rt.metrics.registry.metrics();
+    const acked = /impactd_nats_messages\{outcome="acked"\} (\d+)/.exec(text)?.[1];
+    expect(Number(acked)).toBe(jsStats().acked);
+    expect(Number(acked)).toBeGreaterThan(0);
+    expect(/impactd_nats_messages\{outcome="termed"\} (\d+)/.exec(text)?.[1]).toBe(
+      String(jsStats().termed),
+    );
+    expect(text).toMatch(/impactd_nats_inflight_messages 0/);
+    expect(text).toMatch(/impactd_events_accepted_total\{front_end="nats"\} [1-9]/);
+  });
+});

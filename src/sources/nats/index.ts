@@ -24,6 +24,7 @@ export {
   type JetStreamStats,
 } from "./jetstream.js";
 export { DEFAULT_LEASE_TTL_MS, instanceId, Lease } from "./lease.js";
+export { registerNatsMetrics } from "./metrics.js";
 export { PartitionConsumer, type PartitionStats } from "./partition.js";
 export { replayPartition } from "./replay.js";
 export { type NatsSource, type NatsSourceOptions, startNatsSource } from "./source.js";
