@@ -164,7 +164,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       });
     }
     if (config.nats.enabled) {
-      nats = await startNatsSource({ pipeline, config: config.nats });
+      nats = await startNatsSource({ pipeline, config: config.nats, security });
       registerNatsMetrics(metrics.registry, nats);
     }
   } catch (err) {

@@ -19,18 +19,22 @@ import {
   type ConnectionOptions,
   connect,
   credsAuthenticator,
+  headers,
   nkeyAuthenticator,
   nkeys,
 } from "nats";
 import { afterAll, describe, expect, it } from "vitest";
-import { defaultConfig } from "../../src/config/config.js";
+import { defaultConfig, parseConfig } from "../../src/config/config.js";
 import type { NatsConfig } from "../../src/config/nats.js";
 import { Event } from "../../src/gen/impactd/v1/event.js";
 import { Pipeline } from "../../src/pipeline/pipeline.js";
+import { Security } from "../../src/security/index.js";
 import { startNatsSource } from "../../src/sources/nats/index.js";
 import { MemorySink, waitFor } from "../harness/memory-sink.js";
 import { type NatsServerAuth, startNatsServer } from "../harness/nats-server.js";
 
+const ACME = "token-for-acme-0123456789";
+const READER = "token-for-reader-0123456789";
 const dir = mkdtempSync(join(tmpdir(), "impactd-nats-auth-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -152,5 +156,57 @@ describe("NATS credentials", () => {
       { authenticator: credsAuthenticator(new Uint8Array(readFileSync(creds))) },
       { credsFile: stranger },
     );
+  });
+
+  it("with auth on, takes only messages whose bearer token may feed the subject's tenant", async () => {
+    const server = await startNatsServer();
+    try {
+      const c = parseConfig({
+        auth: {
+          enabled: true,
+          tokens: [
+            { name: "acme-feeder", token: ACME, tenant: "acme", roles: ["ingest"] },
+            { name: "reader", token: READER, tenant: "*", roles: ["read"] },
+          ],
+        },
+      });
+      const sink = new MemorySink();
+      const source = await startNatsSource({
+        pipeline: new Pipeline({ sink }),
+        config: { ...c.nats, enabled: true, url: server.url },
+        security: Security.fromConfig(c.auth, c.limits),
+        log: () => {},
+      });
+      const nc = await connect({ servers: server.url });
+      const js = nc.jetstream();
+      const send = (subject: string, token: string | undefined, id: string) => {
+        const h = headers();
+        if (token !== undefined) h.set("Authorization", `Bearer ${token}`);
+        return js.publish(subject, Event.encode({ ...event, id }).finish(), { headers: h });
+      };
+      await send("impactd.events.acme", ACME, "ok");
+      await send("impactd.events.acme", undefined, "no-token");
+      await send("impactd.events.acme", "not-a-token-at-all-000", "bad-token");
+      await send("impactd.events.other", ACME, "other-tenant");
+      await send("impactd.events.acme", READER, "no-ingest-role");
+      await waitFor(() => (source.stats().jetstream?.termed ?? 0) === 4, "four refusals");
+      expect(source.stats().jetstream?.acked).toBe(1);
+      expect(sink.events.map((r) => [r.event_id, r.tenant])).toEqual([["ok", "acme"]]);
+      expect(sink.rejections.map((r) => r.code).sort()).toEqual([
+        "PERMISSION_DENIED",
+        "PERMISSION_DENIED",
+        "UNAUTHENTICATED",
+        "UNAUTHENTICATED",
+      ]);
+      // A core NATS request learns why.
+      const res = await nc.request("impactd.core.acme", Event.encode(event).finish(), {
+        timeout: 10_000,
+      });
+      expect(res.json<{ error: string }>().error).toMatch(/UNAUTHENTICATED/);
+      await nc.close();
+      await source.close();
+    } finally {
+      await server.stop();
+    }
   });
 });

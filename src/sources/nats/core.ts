@@ -7,8 +7,14 @@
 // may be lost.
 import { Match, type Msg, type NatsConnection, type Subscription } from "nats";
 import type { NatsConfig } from "../../config/nats.js";
-import type { Pipeline } from "../../pipeline/pipeline.js";
-import { FRONT_END, type Incoming, ingestMessages, type Outcome } from "./ingest.js";
+import { DEFAULT_MAX_BATCH_EVENTS, type Pipeline } from "../../pipeline/pipeline.js";
+import {
+  type Authorize,
+  FRONT_END,
+  type Incoming,
+  ingestMessages,
+  type Outcome,
+} from "./ingest.js";
 import { DEFAULT_LINGER_MS } from "./jetstream.js";
 
 /** OVERLOADED is the code recorded for core messages dropped under overload. */
@@ -43,6 +49,7 @@ function incoming(m: Msg): Incoming {
       : undefined,
     msgId: h?.has("Nats-Msg-Id") ? h.get("Nats-Msg-Id") : undefined,
     streamRef: undefined,
+    header: (k) => h?.get(k, Match.IgnoreCase) || undefined,
   };
 }
 
@@ -70,6 +77,7 @@ export class CoreSubscriber {
     private readonly pipeline: Pipeline,
     private readonly c: NatsConfig,
     private readonly log: Log,
+    private readonly authorize?: Authorize,
   ) {
     // A queue group: several impactd instances share the feed, each message
     // goes to one of them.
@@ -132,7 +140,14 @@ export class CoreSubscriber {
     if (this.pending.length === 0) return;
     const msgs = this.pending;
     this.pending = [];
-    const done = ingestMessages(this.pipeline, this.c.coreSubjectPrefix, msgs.map(incoming))
+    const done = ingestMessages(
+      this.pipeline,
+      this.c.coreSubjectPrefix,
+      msgs.map(incoming),
+      DEFAULT_MAX_BATCH_EVENTS,
+      false,
+      this.authorize,
+    )
       .then((outcomes) => {
         for (let i = 0; i < msgs.length; i++) {
           const m = msgs[i] as Msg;

@@ -11,6 +11,7 @@ export {
 } from "./decode.js";
 export { NatsSourceError } from "./errors.js";
 export {
+  type Authorize,
   FRONT_END,
   type Incoming,
   ingestMessages,
@@ -27,5 +28,5 @@ export { DEFAULT_LEASE_TTL_MS, instanceId, Lease } from "./lease.js";
 export { registerNatsMetrics } from "./metrics.js";
 export { PartitionConsumer, type PartitionStats } from "./partition.js";
 export { replayPartition } from "./replay.js";
-export { type NatsSource, type NatsSourceOptions, startNatsSource } from "./source.js";
+export { authorizer, type NatsSource, type NatsSourceOptions, startNatsSource } from "./source.js";
 export { eventSubject, parseSubject, type SubjectParts } from "./subjects.js";

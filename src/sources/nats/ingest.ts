@@ -28,7 +28,18 @@ export interface Incoming {
   msgId: string | undefined;
   /** For JetStream messages `<stream>:<stream sequence>`: the id of last resort. */
   streamRef: string | undefined;
+  /** Reads a header (any case); for authentication. */
+  header?: (name: string) => string | undefined;
 }
+
+/**
+ * Authorize decides whether a message may feed `tenant` (the subject's):
+ * undefined when it may, else the refusal, recorded and the message termed.
+ */
+export type Authorize = (
+  m: Incoming,
+  tenant: string,
+) => { code: string; reason: string } | undefined;
 
 /** Outcome is what became of one message. */
 export interface Outcome {
@@ -73,9 +84,10 @@ export function ingestMessages(
   messages: readonly Incoming[],
   maxBatch = DEFAULT_MAX_BATCH_EVENTS,
   replay = false,
+  authorize?: Authorize,
 ): Promise<Outcome[]> {
   try {
-    return ingestNow(pipeline, prefix, messages, maxBatch, replay);
+    return ingestNow(pipeline, prefix, messages, maxBatch, replay, authorize);
   } catch (err) {
     return Promise.reject(err);
   }
@@ -87,6 +99,7 @@ function ingestNow(
   messages: readonly Incoming[],
   maxBatch: number,
   replay: boolean,
+  authorize: Authorize | undefined,
 ): Promise<Outcome[]> {
   const slots: Slot[] = [];
   const writes: Promise<unknown>[] = [];
@@ -120,6 +133,12 @@ function ingestNow(
       continue;
     }
     const tenant = subject.tenant;
+    const refused = authorize?.(m, tenant);
+    if (refused !== undefined) {
+      outcome.rejections.push({ index: 0, ...refused });
+      record(tenant, refused.code, `${m.subject}: ${refused.reason}`, "");
+      continue;
+    }
     const decoded = decodePayload(m.data, m.contentType);
     if (isFailure(decoded)) {
       outcome.rejections.push({ index: 0, code: decoded.code, reason: decoded.reason });

@@ -19,9 +19,9 @@ import {
   StorageType,
 } from "nats";
 import type { NatsConfig } from "../../config/nats.js";
-import type { Pipeline } from "../../pipeline/pipeline.js";
+import { DEFAULT_MAX_BATCH_EVENTS, type Pipeline } from "../../pipeline/pipeline.js";
 import { NatsSourceError } from "./errors.js";
-import { type Incoming, ingestMessages } from "./ingest.js";
+import { type Authorize, type Incoming, ingestMessages } from "./ingest.js";
 
 /** DEFAULT_FETCH_EXPIRES_MS is how long one pull request waits for messages. */
 export const DEFAULT_FETCH_EXPIRES_MS = 2_000;
@@ -125,6 +125,7 @@ export function incoming(m: JsMsg): Incoming {
       : undefined,
     msgId: h?.has("Nats-Msg-Id") ? h.get("Nats-Msg-Id") : undefined,
     streamRef: `${m.info.stream}:${m.info.streamSequence}`,
+    header: (k) => h?.get(k, Match.IgnoreCase) || undefined,
   };
 }
 
@@ -161,6 +162,7 @@ export class JetStreamConsumer {
     private readonly log: Log,
     /** Counters; shared across take-overs in exclusive mode. */
     readonly stats: JetStreamStats,
+    private readonly authorize: Authorize | undefined,
   ) {}
 
   /** start ensures the stream and consumer exist and starts fetching. */
@@ -170,6 +172,7 @@ export class JetStreamConsumer {
     c: NatsConfig,
     log: Log,
     stats: JetStreamStats = emptyStats(),
+    authorize?: Authorize,
   ): Promise<JetStreamConsumer> {
     let consumer: Consumer;
     try {
@@ -184,7 +187,7 @@ export class JetStreamConsumer {
         { cause },
       );
     }
-    const self = new JetStreamConsumer(consumer, pipeline, c, log, stats);
+    const self = new JetStreamConsumer(consumer, pipeline, c, log, stats, authorize);
     // Messages waiting on a slow sink are marked in progress so the server
     // does not redeliver them elsewhere while they are being written.
     self.heartbeat = setInterval(
@@ -311,26 +314,31 @@ export class JetStreamConsumer {
   }
 
   private process(msgs: JsMsg[]): void {
-    const work = ingestMessages(this.pipeline, this.c.subjectPrefix, msgs.map(incoming)).then(
-      (outcomes) => {
-        for (let i = 0; i < msgs.length; i++) {
-          const m = msgs[i] as JsMsg;
-          const o = outcomes[i];
-          if (this.abandoned || o === undefined) continue;
-          if (o.verdict === "term") {
-            // No reason on the wire: nats-server 2.9 ignores a "+TERM <reason>"
-            // ack altogether (measured) and redelivers. The reason is in
-            // rejected_events and the log.
-            m.term();
-            this.stats.termed++;
-            this.logTerm(m.subject, o.reason);
-          } else {
-            m.ack();
-            this.stats.acked++;
-          }
+    const work = ingestMessages(
+      this.pipeline,
+      this.c.subjectPrefix,
+      msgs.map(incoming),
+      DEFAULT_MAX_BATCH_EVENTS,
+      false,
+      this.authorize,
+    ).then((outcomes) => {
+      for (let i = 0; i < msgs.length; i++) {
+        const m = msgs[i] as JsMsg;
+        const o = outcomes[i];
+        if (this.abandoned || o === undefined) continue;
+        if (o.verdict === "term") {
+          // No reason on the wire: nats-server 2.9 ignores a "+TERM <reason>"
+          // ack altogether (measured) and redelivers. The reason is in
+          // rejected_events and the log.
+          m.term();
+          this.stats.termed++;
+          this.logTerm(m.subject, o.reason);
+        } else {
+          m.ack();
+          this.stats.acked++;
         }
-      },
-    );
+      }
+    });
     const done = work
       .catch((err: unknown) => {
         // The sink failed for good: nothing of this batch may be acked. Ask

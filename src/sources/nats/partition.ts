@@ -6,6 +6,7 @@
 import type { NatsConnection } from "nats";
 import type { NatsConfig } from "../../config/nats.js";
 import type { Pipeline } from "../../pipeline/pipeline.js";
+import type { Authorize } from "./ingest.js";
 import { emptyStats, ensureConsumer, ensureStream, JetStreamConsumer } from "./jetstream.js";
 import { instanceId, Lease } from "./lease.js";
 import { replayPartition } from "./replay.js";
@@ -35,6 +36,7 @@ export class PartitionConsumer {
     private readonly c: NatsConfig,
     private readonly lease: Lease,
     private readonly log: (m: string) => void,
+    private readonly authorize: Authorize | undefined,
   ) {}
 
   /** start sets up the stream, consumer and lease bucket and begins competing for the lease. */
@@ -43,12 +45,13 @@ export class PartitionConsumer {
     pipeline: Pipeline,
     c: NatsConfig,
     log: (m: string) => void,
+    authorize?: Authorize,
   ): Promise<PartitionConsumer> {
     const jsm = await nc.jetstreamManager();
     await ensureStream(jsm, c);
     await ensureConsumer(jsm, c);
     const lease = await Lease.open(nc, c.leaseBucket, c.durable, c.leaseTtlMs, instanceId(), log);
-    const self = new PartitionConsumer(nc, pipeline, c, lease, log);
+    const self = new PartitionConsumer(nc, pipeline, c, lease, log, authorize);
     self.loop = self.run();
     return self;
   }
@@ -83,6 +86,7 @@ export class PartitionConsumer {
           this.c,
           this.log,
           this.stats,
+          this.authorize,
         );
         this.partition.takeovers++;
         this.partition.owner = true;

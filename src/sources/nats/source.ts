@@ -3,9 +3,12 @@
 // the pipeline. See docs/INGEST.md, "NATS".
 import type { NatsConnection } from "nats";
 import type { NatsConfig } from "../../config/nats.js";
+import { ImpactdError } from "../../errors.js";
 import type { Pipeline } from "../../pipeline/pipeline.js";
+import type { Security } from "../../security/index.js";
 import { connectNats } from "./connect.js";
 import { type CoreStats, CoreSubscriber } from "./core.js";
+import type { Authorize } from "./ingest.js";
 import { JetStreamConsumer, type JetStreamStats } from "./jetstream.js";
 import { PartitionConsumer, type PartitionStats } from "./partition.js";
 
@@ -17,6 +20,32 @@ export interface NatsSourceOptions {
   name?: string;
   /** Where warnings go. @default console.error with an "impactd nats:" prefix */
   log?: (message: string) => void;
+  /**
+   * With auth on, every message must carry `Authorization: Bearer <token>`
+   * of a token with the ingest role, bound to the subject's tenant (or "*").
+   */
+  security?: Security;
+}
+
+/** authorizer checks a message's bearer token against the subject's tenant. */
+export function authorizer(security: Security): Authorize {
+  return (m, tenant) => {
+    const id = security.authenticate({ get: (k) => m.header?.(k) ?? "" });
+    if (id instanceof ImpactdError) return { code: id.code, reason: id.message };
+    try {
+      security.authorize(id, "ingest");
+    } catch (err) {
+      if (err instanceof ImpactdError) return { code: err.code, reason: err.message };
+      throw err;
+    }
+    if (id.tenant !== undefined && id.tenant !== tenant) {
+      return {
+        code: "PERMISSION_DENIED",
+        reason: `token ${id.name} is bound to tenant ${id.tenant}, not ${tenant}`,
+      };
+    }
+    return undefined;
+  };
 }
 
 /** NatsSource is the running NATS front end. */
@@ -44,20 +73,21 @@ export async function startNatsSource(opts: NatsSourceOptions): Promise<NatsSour
   const c = opts.config;
   const log = opts.log ?? ((m: string) => console.error(`impactd nats: ${m}`));
   const nc = await connectNats(c, opts.name);
+  const authorize = opts.security?.auth.enabled === true ? authorizer(opts.security) : undefined;
   let js: JetStreamConsumer | PartitionConsumer | undefined;
   let core: CoreSubscriber | undefined;
   const listening: string[] = [];
   try {
     if (c.jetstream) {
       js = c.exclusive
-        ? await PartitionConsumer.start(nc, opts.pipeline, c, log)
-        : await JetStreamConsumer.start(nc, opts.pipeline, c, log);
+        ? await PartitionConsumer.start(nc, opts.pipeline, c, log, authorize)
+        : await JetStreamConsumer.start(nc, opts.pipeline, c, log, undefined, authorize);
       listening.push(
         `JetStream ${c.stream}/${c.durable} on ${c.subjectPrefix}.> at ${c.url}${c.exclusive ? " (exclusive: leased partition)" : ""}`,
       );
     }
     if (c.core) {
-      core = new CoreSubscriber(nc, opts.pipeline, c, log);
+      core = new CoreSubscriber(nc, opts.pipeline, c, log, authorize);
       listening.push(`core NATS ${c.coreSubjectPrefix}.> at ${c.url}`);
     }
   } catch (err) {
