@@ -19,7 +19,7 @@ import { openSink, type Sink } from "../../src/sinks/index.js";
 import { startNatsSource } from "../../src/sources/nats/index.js";
 import { loadTopologyFile } from "../../src/topology/index.js";
 import { packageRoot } from "../../src/util/package-root.js";
-import { type NatsServer, startNatsServer } from "../../test/harness/nats-server.js";
+import { type NatsServer, startNatsServer } from "../../test/helpers/nats-server.js";
 import { type BenchResult, result, samplePeakRss } from "../result.js";
 
 const NULL_SINK: PipelineSink = {

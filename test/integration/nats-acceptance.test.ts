@@ -30,8 +30,8 @@ import {
 } from "../../src/sinks/index.js";
 import { startNatsSource } from "../../src/sources/nats/index.js";
 import { loadTopologyFile } from "../../src/topology/index.js";
-import { MemorySink, waitFor } from "../harness/memory-sink.js";
-import { type NatsServer, startNatsServer } from "../harness/nats-server.js";
+import { MemorySink, waitFor } from "../helpers/memory-sink.js";
+import { type NatsServer, startNatsServer } from "../helpers/nats-server.js";
 
 const TOTAL = 100_000;
 const PER_MESSAGE = 10;

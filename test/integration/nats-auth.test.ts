@@ -30,8 +30,8 @@ import { Event } from "../../src/gen/impactd/v1/event.js";
 import { Pipeline } from "../../src/pipeline/pipeline.js";
 import { Security } from "../../src/security/index.js";
 import { startNatsSource } from "../../src/sources/nats/index.js";
-import { MemorySink, waitFor } from "../harness/memory-sink.js";
-import { type NatsServerAuth, startNatsServer } from "../harness/nats-server.js";
+import { MemorySink, waitFor } from "../helpers/memory-sink.js";
+import { type NatsServerAuth, startNatsServer } from "../helpers/nats-server.js";
 
 const ACME = "token-for-acme-0123456789";
 const READER = "token-for-reader-0123456789";

@@ -11,8 +11,8 @@ import { IngestRequest } from "../../src/gen/impactd/v1/api.js";
 import { Event } from "../../src/gen/impactd/v1/event.js";
 import { Pipeline } from "../../src/pipeline/pipeline.js";
 import { type NatsSource, startNatsSource } from "../../src/sources/nats/index.js";
-import { MemorySink, waitFor } from "../harness/memory-sink.js";
-import { type NatsServer, startNatsServer } from "../harness/nats-server.js";
+import { MemorySink, waitFor } from "../helpers/memory-sink.js";
+import { type NatsServer, startNatsServer } from "../helpers/nats-server.js";
 
 const T0 = Math.floor((Date.now() - 3_600_000) / 1000) * 1000;
 

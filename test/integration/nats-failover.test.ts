@@ -19,8 +19,8 @@ import { demoScenario, Simulator } from "../../src/sim/index.js";
 import { openSink, type Sink } from "../../src/sinks/index.js";
 import { Lease, type NatsSource, startNatsSource } from "../../src/sources/nats/index.js";
 import { loadTopologyFile } from "../../src/topology/index.js";
-import { MemorySink, waitFor } from "../harness/memory-sink.js";
-import { type NatsServer, startNatsServer } from "../harness/nats-server.js";
+import { MemorySink, waitFor } from "../helpers/memory-sink.js";
+import { type NatsServer, startNatsServer } from "../helpers/nats-server.js";
 
 const TOTAL = 20_000;
 const PER_MESSAGE = 10;

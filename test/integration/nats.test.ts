@@ -14,8 +14,8 @@ import { IncidentStatus } from "../../src/gen/impactd/v1/incident.js";
 import { type Runtime, startRuntime } from "../../src/server/runtime.js";
 import type { CoreReply } from "../../src/sources/nats/index.js";
 import { loadTopologyFile } from "../../src/topology/index.js";
-import { waitFor } from "../harness/memory-sink.js";
-import { type NatsServer, startNatsServer } from "../harness/nats-server.js";
+import { waitFor } from "../helpers/memory-sink.js";
+import { type NatsServer, startNatsServer } from "../helpers/nats-server.js";
 
 const NOW = Date.now();
 const T0 = Math.floor((NOW - 3_600_000) / 1000) * 1000;

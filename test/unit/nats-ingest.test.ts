@@ -12,7 +12,7 @@ import {
   ingestMessages,
   parseSubject,
 } from "../../src/sources/nats/index.js";
-import { MemorySink } from "../harness/memory-sink.js";
+import { MemorySink } from "../helpers/memory-sink.js";
 
 const TS = Date.now() - 60_000;
 const health = (service: string, id = ""): Event => ({
