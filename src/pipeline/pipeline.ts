@@ -347,6 +347,9 @@ export class Pipeline {
    * submit runs one batch. The core work happens synchronously, in call
    * order; the returned promise resolves once the batch's rows are durable.
    */
+  // Set while a replay batch's outputs are applied (see SubmitMeta.replay).
+  private replaying = false;
+
   submit(events: readonly Event[], meta: SubmitMeta): Promise<SubmitResult> {
     const receivedAt = this.now();
     this.stats.batches++;
@@ -478,7 +481,12 @@ export class Pipeline {
           }),
         );
       }
-      this.applyOutputs(t, outputs, incidentRows);
+      this.replaying = meta.replay === true;
+      try {
+        this.applyOutputs(t, outputs, incidentRows);
+      } finally {
+        this.replaying = false;
+      }
       result.accepted += group.length;
     }
     const coreMs = performance.now() - coreStart;
@@ -623,6 +631,8 @@ export class Pipeline {
     st.changes.clear();
     incidentRows.push(incidentRow(snap, writtenAt));
     this.stats.incidentVersions++;
+    // A replay re-derives versions that were published (and notified) once.
+    if (this.replaying) return;
     for (const l of this.allListeners) l(snap, changes);
     for (const l of t.listeners) l(snap, changes);
   }

@@ -134,6 +134,39 @@ describe("ingestMessages", () => {
     expect(sink.events).toHaveLength(3);
   });
 
+  it("replays into the core without writing or notifying, and remembers the ids", async () => {
+    const t0 = Date.now() - 600_000;
+    const at = (ms: number, service: string, status: number): Event => ({
+      tsUnixMs: t0 + ms,
+      source: "unit",
+      tenant: "",
+      id: "",
+      kind: { $case: "healthCheck", value: { service, status, message: "" } },
+    });
+    const stream = [at(0, "db", 1), at(1_000, "db", 3), at(60_000, "db", 3), at(120_000, "x", 1)];
+    const messages = stream.map((ev, i) =>
+      msg({ data: Event.encode(ev).finish(), streamRef: `S:${i + 1}` }),
+    );
+    const live = new MemorySink();
+    const reference = new Pipeline({ sink: live });
+    await ingestMessages(reference, "impactd.events", messages);
+    expect(live.incidents.length).toBeGreaterThan(0);
+
+    const sink = new MemorySink();
+    const pipeline = new Pipeline({ sink });
+    const heard: string[] = [];
+    pipeline.watchAll((i) => heard.push(i.id));
+    await ingestMessages(pipeline, "impactd.events", messages, 50_000, true);
+    expect(sink.events).toHaveLength(0);
+    expect(sink.incidents).toHaveLength(0);
+    expect(heard).toEqual([]);
+    expect(pipeline.incidents("default")).toEqual(reference.incidents("default"));
+    // What was replayed counts as seen when it is redelivered.
+    const again = await ingestMessages(pipeline, "impactd.events", messages);
+    expect(again.every((o) => o.duplicates === 1 && o.verdict === "ack")).toBe(true);
+    expect(sink.events).toHaveLength(0);
+  });
+
   it("refuses an oversized message on its own and takes the others", async () => {
     const sink = new MemorySink();
     const pipeline = new Pipeline({ sink, maxBatchEvents: 3 });
