@@ -11,6 +11,12 @@ export interface BenchResult {
   p50_ms: number | null;
   p99_ms: number | null;
   peak_rss_mb: number;
+  /**
+   * Events per CPU-second of the process doing the work (all its threads):
+   * "events/s per core", steadier than wall time on a shared machine. Null
+   * where not measured.
+   */
+  events_per_cpu_sec?: number | null;
   params: Record<string, string | number | boolean>;
   git_sha: string;
   timestamp: string;
@@ -48,18 +54,25 @@ export function samplePeakRss(): number {
   return Math.round(peakRss / 2 ** 20);
 }
 
-/** result fills in the common fields of a BenchResult. */
+/** result fills in the common fields of a BenchResult (peak RSS: this process's, unless given). */
 export function result(
   suite: string,
   name: string,
-  fields: { events_per_sec: number | null; p50_ms: number | null; p99_ms: number | null },
+  fields: {
+    events_per_sec: number | null;
+    p50_ms: number | null;
+    p99_ms: number | null;
+    events_per_cpu_sec?: number | null;
+    peak_rss_mb?: number;
+  },
   params: BenchResult["params"],
 ): BenchResult {
   return {
     suite,
     case: name,
     ...fields,
-    peak_rss_mb: samplePeakRss(),
+    events_per_cpu_sec: fields.events_per_cpu_sec ?? null,
+    peak_rss_mb: fields.peak_rss_mb ?? samplePeakRss(),
     params,
     git_sha: gitSha(),
     timestamp: new Date().toISOString(),
