@@ -55,7 +55,7 @@ export interface LoadRunOptions {
   workload: Workload;
   /** One sender per producer. */
   senders: readonly Sender[];
-  /** Most events to generate. */
+  /** Most events to generate (with `prepared`: most batches to send). */
   maxEvents: number;
   /** Longest wall-clock time to keep sending, ms. */
   maxDurationMs: number;
@@ -70,6 +70,12 @@ export interface LoadRunOptions {
   onAck?: (batch: Prepared<unknown>, sentAt: number, ackAt: number, ack: Ack) => void;
   /** Stop sending early when this returns true (checked before each batch). */
   stop?: () => boolean;
+  /**
+   * Batches encoded ahead (benchmarks: so the clock times the target, not the
+   * encoder). When given they are sent in order instead of generating;
+   * `workload` still supplies the batch size and the ground truth.
+   */
+  prepared?: readonly Prepared<unknown>[];
 }
 
 /** runLoad sends the workload and resolves with the summary once every batch is answered. */
@@ -112,7 +118,8 @@ export async function runLoad(o: LoadRunOptions): Promise<LoadSummary> {
   progress.unref();
   let seq = 0;
   try {
-    for (let b = 0; seq < o.maxEvents && s.error === undefined; b++) {
+    const limit = o.prepared === undefined ? o.maxEvents : Math.min(o.maxEvents, o.prepared.length);
+    for (let b = 0; (o.prepared === undefined ? seq : b) < limit && s.error === undefined; b++) {
       if (performance.now() - start >= o.maxDurationMs) {
         s.stoppedBy = "time";
         break;
@@ -126,9 +133,15 @@ export async function runLoad(o: LoadRunOptions): Promise<LoadSummary> {
       const queue = queues[p] as Promise<void>[];
       while (queue.length >= inflight) await queue.shift();
       const sender = o.senders[p] as Sender;
-      const size = Math.min(batchSize, o.maxEvents - seq);
-      const batch = sender.prepare(o.workload.nextBatch(size), seq);
-      seq += size;
+      let batch: Prepared<unknown>;
+      if (o.prepared === undefined) {
+        const size = Math.min(batchSize, o.maxEvents - seq);
+        batch = sender.prepare(o.workload.nextBatch(size), seq);
+        seq += size;
+      } else {
+        batch = o.prepared[b] as Prepared<unknown>;
+        seq += batch.count;
+      }
       const sentAt = performance.now();
       s.sent += batch.count;
       s.batches++;
