@@ -1,7 +1,7 @@
 // One benchmark result row: printed as a table, written as JSON with
 // --json FILE, comparable across runs (git sha, machine, time).
 import { execFileSync } from "node:child_process";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 
 /** BenchResult is one measured case. */
 export interface BenchResult {
@@ -18,6 +18,8 @@ export interface BenchResult {
    */
   events_per_cpu_sec?: number | null;
   params: Record<string, string | number | boolean>;
+  /** 1-minute load average when the case finished: above the core count, the machine was shared. */
+  load_avg?: number;
   git_sha: string;
   timestamp: string;
   machine: string;
@@ -47,6 +49,11 @@ export function machine(): string {
   return `${c.length} x ${c[0]?.model.trim() ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`;
 }
 
+/** loadAverage is the 1-minute load average, rounded to 2 decimals. */
+export function loadAverage(): number {
+  return Math.round((loadavg()[0] ?? 0) * 100) / 100;
+}
+
 let peakRss = 0;
 /** samplePeakRss records the current RSS and returns the peak so far, in MB. */
 export function samplePeakRss(): number {
@@ -74,6 +81,7 @@ export function result(
     events_per_cpu_sec: fields.events_per_cpu_sec ?? null,
     peak_rss_mb: fields.peak_rss_mb ?? samplePeakRss(),
     params,
+    load_avg: loadAverage(),
     git_sha: gitSha(),
     timestamp: new Date().toISOString(),
     machine: machine(),

@@ -5,9 +5,8 @@ import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { loadAverage } from "./harness/proc.js";
 import { discoverSuites, loadSuite } from "./registry.js";
-import { type BenchResult, machine } from "./result.js";
+import { type BenchResult, loadAverage, machine } from "./result.js";
 import { DEFAULT_STORE_DIR, storeResults } from "./store.js";
 
 function fmt(n: number | null | undefined, digits = 0): string {

@@ -38,6 +38,7 @@ export function benchRows(results: readonly BenchResult[], runId: string, now: n
     for (const [k, v] of Object.entries(r.params)) params[k] = String(v);
     const cpu = finite(r.events_per_cpu_sec);
     if (cpu !== null) params.events_per_cpu_sec = String(cpu);
+    if (r.load_avg !== undefined) params.load_avg = String(r.load_avg);
     return {
       run_id: runId,
       suite: r.suite,

@@ -54,12 +54,3 @@ export function threadCount(pid: number): number {
     return 0;
   }
 }
-
-/** loadAverage is the 1-minute load average (a note on how shared the machine was). */
-export function loadAverage(): number {
-  try {
-    return Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
-  } catch {
-    return Number.NaN;
-  }
-}
