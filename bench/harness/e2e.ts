@@ -73,7 +73,7 @@ export async function runE2e(o: E2eOptions): Promise<E2eResult> {
       address,
       producers: workload.options.producers,
       tenant: workload.options.tenant,
-      idPrefix: "bench",
+      idPrefix: workload.runId,
     });
     try {
       // Paced runs generate as they go (event time follows the wall clock);

@@ -132,8 +132,15 @@ export class Workload {
     return this.make(k, ts, seq);
   }
 
+  // Ids name the run (seed and start time) and the event, so a retried batch
+  // is recognised as a duplicate while a new run is new data.
   private id(seq: number): string {
-    return this.options.ids ? `load-${this.options.seed}-${seq}` : "";
+    return this.options.ids ? `${this.runId}-${seq}` : "";
+  }
+
+  /** runId names this workload: seed and start time. Event ids and NATS message ids start with it. */
+  get runId(): string {
+    return `load-${this.options.seed}-${this.options.startMs.toString(36)}`;
   }
 
   private base(ts: number, seq: number, kind: Event["kind"]): Event {

@@ -221,7 +221,7 @@ export const loadCommand: Command = {
       address: target.address,
       producers: knobs.producers,
       tenant: knobs.tenant,
-      idPrefix: `load-${knobs.seed}-${startMs}`,
+      idPrefix: workload.runId,
       ...(typeof values["nats-prefix"] === "string" ? { natsPrefix: values["nats-prefix"] } : {}),
     });
     log(
