@@ -9,6 +9,8 @@ export interface CpuProfile {
     callFrame: { functionName: string; url: string; lineNumber: number };
     children?: number[];
   }[];
+  /** Monotonic clock (µs) of the first sample's base; same clock as process.hrtime on Linux. */
+  startTime?: number;
   samples: number[];
   timeDeltas: number[];
 }
@@ -43,6 +45,8 @@ export function hotFunctions(
   p: CpuProfile,
   top = 10,
   under?: RegExp,
+  /** Only samples taken in [from, to] (µs of the monotonic clock, see monotonicUs). */
+  window?: readonly [number, number],
 ): { busyMs: number; functions: HotFunction[] } {
   const byNode = new Map<number, string>();
   const fnName = new Map<number, string>();
@@ -64,7 +68,10 @@ export function hotFunctions(
   };
   const self = new Map<string, number>();
   let busy = 0;
+  let t = p.startTime ?? 0;
   for (let i = 0; i < p.samples.length; i++) {
+    t += p.timeDeltas[i] ?? 0;
+    if (window !== undefined && (t < window[0] || t > window[1])) continue;
     if (under !== undefined && !inside(p.samples[i] as number)) continue;
     const name = byNode.get(p.samples[i] as number) ?? "(unknown)";
     // A sample's time is the delta to the next sample.
@@ -78,4 +85,9 @@ export function hotFunctions(
     .slice(0, top)
     .map(([name, us]) => ({ name, selfMs: us / 1000, share: busy === 0 ? 0 : us / busy }));
   return { busyMs: busy / 1000, functions };
+}
+
+/** monotonicUs reads the clock CPU profiles are stamped with, in µs. */
+export function monotonicUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
 }

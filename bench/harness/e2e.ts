@@ -14,6 +14,7 @@ import {
   Workload,
   type WorkloadInit,
 } from "../../src/load/index.js";
+import { monotonicUs } from "./cpuprofile.js";
 import { type BenchServer, type ServerOptions, startServer } from "./server.js";
 
 /** E2eOptions describe one end-to-end case. */
@@ -44,6 +45,8 @@ export interface E2eResult {
   /** Server RSS before the load (after the estate was put). */
   serverBaseRssMb: number;
   workload: Workload;
+  /** The load's start and end on the monotonic clock CPU profiles use (µs). */
+  windowUs: [number, number];
 }
 
 /** runE2e runs one case against a fresh server and stops it. */
@@ -91,6 +94,7 @@ export async function runE2e(o: E2eOptions): Promise<E2eResult> {
       }
       await o.before?.(server, workload);
       const u0 = server.usage();
+      const from = monotonicUs();
       const summary = await runLoad({
         workload,
         senders,
@@ -102,6 +106,7 @@ export async function runE2e(o: E2eOptions): Promise<E2eResult> {
         ...(o.onAck === undefined ? {} : { onAck: o.onAck }),
       });
       const u1 = server.usage();
+      const to = monotonicUs();
       if (summary.error !== undefined) throw new Error(`load failed: ${summary.error}`);
       const cpu = u1.cpuSec - u0.cpuSec;
       return {
@@ -112,6 +117,7 @@ export async function runE2e(o: E2eOptions): Promise<E2eResult> {
         serverPeakRssMb: u1.hwmMb,
         serverBaseRssMb: u0.rssMb,
         workload,
+        windowUs: [from, to],
       };
     } finally {
       await Promise.all(senders.map((s) => s.close()));

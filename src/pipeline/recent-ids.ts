@@ -14,12 +14,14 @@ export class RecentIds {
 
   /** add records `id`; returns false when it was already seen. */
   add(id: string): boolean {
-    if (this.set.has(id)) return false;
+    // One hash lookup, not two (has + add): this runs once per event.
+    const size = this.set.size;
+    this.set.add(id);
+    if (this.set.size === size) return false;
     const old = this.ring[this.next];
     if (old !== undefined) this.set.delete(old);
     this.ring[this.next] = id;
-    this.next = (this.next + 1) % this.capacity;
-    this.set.add(id);
+    this.next = this.next + 1 === this.capacity ? 0 : this.next + 1;
     return true;
   }
 
