@@ -140,8 +140,10 @@ export class Workload {
 
   /** runId names this workload: seed and start time. Event ids and NATS message ids start with it. */
   get runId(): string {
-    return `load-${this.options.seed}-${this.options.startMs.toString(36)}`;
+    this.run ??= `load-${this.options.seed}-${this.options.startMs.toString(36)}`;
+    return this.run;
   }
+  private run: string | undefined;
 
   private base(ts: number, seq: number, kind: Event["kind"]): Event {
     return {
