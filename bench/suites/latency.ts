@@ -19,6 +19,7 @@ import { type BenchResult, result } from "../result.js";
 /** LATENCY_RATES are the offered loads, events/s. */
 export const LATENCY_RATES = [10_000, 25_000, 50_000, 100_000, 200_000, 400_000];
 const SERVICES = 1_000;
+const PRODUCERS = 4;
 
 interface Sent {
   firstSeq: number;
@@ -31,8 +32,11 @@ async function latencyCase(
   seconds: number,
   latenessMs: number,
 ): Promise<BenchResult> {
-  // About 10 ms of events per batch, as a collector flushing every 10 ms would send.
-  const batch = Math.max(100, Math.round(rate / 100));
+  // A batch every 10 ms or 1,000 events, whichever is larger. A stream holds
+  // at most 8 unacknowledged batches and an ack waits for the rows to be
+  // written, so small batches on one stream would cap the rate, not the
+  // server: 4 streams share the load.
+  const batch = Math.max(1_000, Math.round(rate / 100));
   const sent: Sent[] = [];
   const seen = new Map<string, number[]>();
   let stopWatch: (() => void) | undefined;
@@ -45,6 +49,7 @@ async function latencyCase(
       services: SERVICES,
       batchSize: batch,
       seed: 5,
+      producers: PRODUCERS,
       // A fault every ~0.4 s of event time, each lasting 5 s.
       faultRate: 150,
       faultDurationMs: 5_000,
@@ -109,6 +114,7 @@ async function latencyCase(
       achieved_share: Number((s.eventsPerSec / rate).toFixed(3)),
       lateness_ms: latenessMs,
       batch_events: batch,
+      producers: PRODUCERS,
       services: SERVICES,
       seconds,
       faults_measured: lat.count,
