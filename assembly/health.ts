@@ -12,7 +12,7 @@
 // clean evidence (hysteresis), so a flapping signal holds one incident open.
 import { blockCapacity, growBlock } from "./arena";
 import { get, getF, put, putF } from "./state";
-import { onAlert, onHealthShift, onRecovered, onUnhealthy } from "./incidents";
+import { onAlert, onAnomaly, onHealthShift, onRecovered, onUnhealthy } from "./incidents";
 import { servicesHealthChanged } from "./journeys";
 import {
   A_FIRING,
@@ -67,8 +67,11 @@ import { schedule, T_ALERT_EXPIRE, T_CONFIRM, T_RECOVER } from "./timers";
 
 // Floors for the standard deviation, so a very steady baseline does not turn
 // noise into huge scores: absolute, and relative to the baseline itself.
+// The absolute latency floor only has to stop sub-millisecond jitter; the
+// relative floor does the rest. At 5 ms it hid a 6 ms service slowing down
+// threefold (z = 2.4), as PetShop's search service does (docs/PETSHOP.md).
 export const ERR_FLOOR: f64 = 0.002;
-const LAT_FLOOR: f64 = 5.0;
+const LAT_FLOOR: f64 = 1.0;
 const REL_FLOOR: f64 = 0.1;
 // A baseline learns only from samples within this many deviations of it.
 const LEARN_Z: f64 = 3.0;
@@ -296,7 +299,10 @@ export function applyMetric(s: u32, ts: f64, metric: u8, value: f64): void {
   reevaluate(s, ts);
   // While unhealthy, its error rate moves the journeys' estimated impact
   // (refreshJourney only emits material changes).
-  if (was >= H_DEGRADED && load<u8>(p + S_HEALTH) == was) servicesHealthChanged(s, ts);
+  if (was >= H_DEGRADED && load<u8>(p + S_HEALTH) == was) {
+    servicesHealthChanged(s, ts);
+    onAnomaly(s, ts);
+  }
 }
 
 /**

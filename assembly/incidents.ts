@@ -121,6 +121,7 @@ const I_TEAM: usize = 72; // u32 routed team id + 1, 0 = none
 const I_TIER: usize = 76; // u32 escalation tier last paged
 const I_ESC_DUE: usize = 80; // f64 when the next tier is paged, 0 = not escalating
 const I_ROUTED: usize = 88; // u8 1 once a routing decision was emitted
+const I_JOURNEY: usize = 92; // u32 experience incidents: journey id + 1
 
 let incBase: usize = 0;
 let incCap: u32 = 0;
@@ -402,6 +403,21 @@ function emitMember(n: u32, s: u32, ts: f64): void {
   setVersion(o, bump(n));
 }
 
+/**
+ * onAnomaly records a member's anomaly score when it exceeds its peak in
+ * the incident and re-ranks: symptom strength is the peak while a member,
+ * not the score at the moment it joined.
+ */
+export function onAnomaly(s: u32, ts: f64): void {
+  const sp = svc(s);
+  const n = load<u32>(sp + S_INCIDENT);
+  if (n == 0 || load<u8>(sp + S_HEALTH) < H_DEGRADED) return;
+  const a = anomaly(sp);
+  if (a <= load<f64>(sp + S_PEAK_ANOMALY)) return;
+  store<f64>(sp + S_PEAK_ANOMALY, a);
+  rank(n, ts);
+}
+
 /** onHealthShift re-ranks when a member moves between DEGRADED and DOWN. */
 export function onHealthShift(s: u32, ts: f64): void {
   const sp = svc(s);
@@ -640,6 +656,9 @@ function updateSeverity(n: u32, ts: f64): void {
     m = load<u32>(mp + S_NEXT);
   }
   maybeSkipTier(n, total, ts);
+  // An experience incident's impact is its journey's.
+  const ej = load<u32>(ip + I_JOURNEY);
+  if (ej != 0 && journeyMark(ej - 1, mark)) total += journeyAffected(ej - 1, n);
   let sev = SEV_I_LOW;
   if (total >= param(P_SEV_CRITICAL_CPM)) sev = SEV_I_CRITICAL;
   else if (total >= param(P_SEV_HIGH_CPM) || burn >= 14.4) sev = SEV_I_HIGH;
@@ -677,6 +696,7 @@ export function emitExperience(n: u32, j: u32, ts: f64, bits: u8, absorbed: u32)
  */
 export function openExperienceIncident(j: u32, ts: f64, bits: u8): u32 {
   const n = newIncident(ts, <u8>IK_EXPERIENCE);
+  store<u32>(inc(n) + I_JOURNEY, j + 1);
   const o = emit(ts, O_OPENED, n, j);
   setA(o, IK_EXPERIENCE);
   setV0(o, ts);
@@ -765,7 +785,7 @@ let candBytes: usize = 0;
  *  - +2.0 unless a hard dependency in the same incident turned unhealthy
  *    before it (within P_PROPAGATION_MS): then it is more likely a symptom;
  *  - up to +0.5 for the share of members that call it and failed after it;
- *  - +0.5 for the earliest onset;
+ *  - +0.5 for the earliest onset (shared by every member that ties for it);
  *  - up to +1.0 for anomaly strength (peak score / 20);
  *  - +1.0 for a change on it within P_CHANGE_WINDOW_MS before its onset.
  */
@@ -778,18 +798,15 @@ function rank(n: u32, ts: f64): void {
     candBytes = blockCapacity(need);
     cand = allocBlock(candBytes);
   }
-  // Earliest onset among members (ties: lowest id).
+  // Earliest onset among members. Members that share it all count as
+  // first: coarse sampling (one step every few minutes) puts a failure and
+  // its first symptoms at the same instant, and a service id says nothing
+  // about which came first.
   let earliest: f64 = Infinity;
-  let earliestId: u32 = 0xffffffff;
   let m = load<u32>(ip + I_HEAD);
   while (m != 0) {
-    const id = m - 1;
-    const mp = svc(id);
-    const on = load<f64>(mp + S_ONSET);
-    if (on < earliest || (on == earliest && id < earliestId)) {
-      earliest = on;
-      earliestId = id;
-    }
+    const mp = svc(m - 1);
+    earliest = min(earliest, load<f64>(mp + S_ONSET));
     m = load<u32>(mp + S_NEXT);
   }
   const changeWindow = param(P_CHANGE_WINDOW_MS);
@@ -826,7 +843,7 @@ function rank(n: u32, ts: f64): void {
       score += (0.5 * <f64>explains) / <f64>(members - 1);
       reasons |= R_EXPLAINS_OTHERS;
     }
-    if (id == earliestId) {
+    if (onset == earliest) {
       score += 0.5;
       reasons |= R_EARLIEST;
     }

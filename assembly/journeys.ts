@@ -61,7 +61,7 @@ import {
 import { schedule, T_JPRED_DEADLINE } from "./timers";
 
 // Journey record fields.
-const J_BYTES: usize = 256;
+const J_BYTES: usize = 320;
 const J_INCIDENT: usize = 0; // u32 incident currently carrying this journey's impact
 const J_EXP_INCIDENT: usize = 4; // u32 live experience incident, 0 = none
 const J_CPM: usize = 8; // f64 customers per minute from the topology
@@ -98,11 +98,13 @@ const J_PRED_DEADLINE: usize = 224; // f64
 const J_LAST_AFFECTED: usize = 232; // f64 customers affected last emitted
 const J_LAST_SUCCESS: usize = 240; // f64 success ratio last emitted
 const J_MEASURED: usize = 248; // u8 1 = last emitted impact was measured
+const J_LAST_BURN: usize = 256; // f64 short-window burn rate last emitted
 
 const MINUTE: f64 = 60_000;
 const SHORT_ALPHA: f64 = 0.18126924692201818; // 1 - exp(-1/5): 5-minute window
 const LONG_ALPHA: f64 = 0.016528546178155; // 1 - exp(-1/60): 1-hour window
-const FAST_ALPHA: f64 = 0.5;
+// A minute bucket is already an aggregate: its ratio is the current value.
+const FAST_ALPHA: f64 = 1.0;
 const RATE_ALPHA: f64 = 0.2;
 const BASE_ALPHA: f64 = 0.05;
 const FB_FAST_ALPHA: f64 = 0.1;
@@ -219,9 +221,12 @@ export function refreshJourney(j: u32, ts: f64): void {
   let measured: u32 = 0;
   const cpm = entering(p);
   if (load<u32>(p + J_BUCKETS) > 0 && ts - load<f64>(p + J_LAST_BUCKET) <= FRESH_MS) {
+    // Customers affected: those who fail and those who give up, above normal.
     const fail = load<f64>(p + J_FAIL);
-    success = 1.0 - fail;
-    affected = cpm * max(0.0, fail - load<f64>(p + J_FAIL_BASE));
+    const abandon = load<f64>(p + J_ABANDON);
+    success = max(0.0, 1.0 - fail - abandon);
+    affected =
+      cpm * (max(0.0, fail - load<f64>(p + J_FAIL_BASE)) + max(0.0, abandon - load<f64>(p + J_ABANDON_BASE)));
     burnShort = load<f64>(p + J_FAIL_SHORT) / budget;
     burnLong = load<f64>(p + J_FAIL_LONG) / budget;
     measured = 1;
@@ -235,7 +240,11 @@ export function refreshJourney(j: u32, ts: f64): void {
     burnShort = (1.0 - ok) / budget;
     burnLong = burnShort;
   }
-  const n = carrier(j);
+  let n = carrier(j);
+  const e = load<u32>(p + J_EXP_INCIDENT);
+  const expLive = e != 0 && incidentLive(e);
+  // With no failing service to blame, an experience-only incident carries it.
+  if (n == 0 && expLive) n = e;
   const prev = load<u32>(p + J_INCIDENT);
   if (n != prev && prev != 0 && incidentLive(prev)) {
     // The previous incident no longer carries this journey.
@@ -249,14 +258,15 @@ export function refreshJourney(j: u32, ts: f64): void {
     n != prev ||
     abs(affected - lastA) > max(0.05 * lastA, 0.5) ||
     abs(success - lastS) > 0.005 ||
+    abs(burnShort - load<f64>(p + J_LAST_BURN)) > max(0.1 * load<f64>(p + J_LAST_BURN), 0.5) ||
     <u32>load<u8>(p + J_MEASURED) != measured;
   if (!material) return;
   store<f64>(p + J_LAST_AFFECTED, affected);
   store<f64>(p + J_LAST_SUCCESS, success);
+  store<f64>(p + J_LAST_BURN, burnShort);
   store<u8>(p + J_MEASURED, <u8>measured);
   impactChanged(n, j, ts, success, affected, burnShort, burnLong, cpm, measured);
-  const e = load<u32>(p + J_EXP_INCIDENT);
-  if (e != 0 && e != n && incidentLive(e)) {
+  if (expLive && e != n) {
     // A service failure now explains the experience drop: fold it in.
     store<u32>(p + J_EXP_INCIDENT, 0);
     emitExperience(n, j, ts, load<u8>(p + J_DROP), e);
@@ -443,6 +453,7 @@ function setDrop(j: u32, p: usize, bit: u8, on: bool, ts: f64): void {
       emitExperience(n, j, ts, now, 0);
     } else {
       store<u32>(p + J_EXP_INCIDENT, openExperienceIncident(j, ts, now));
+      refreshJourney(j, ts);
     }
   } else if (now == 0) {
     const e = load<u32>(p + J_EXP_INCIDENT);

@@ -20,7 +20,7 @@ import {
   type SinkConnection,
   TableWriter,
 } from "../../src/sinks/index.js";
-import { startClickHouseServer } from "../../test/harness/clickhouse-server.js";
+import { startClickHouseServer } from "../../test/helpers/clickhouse-server.js";
 import { type BenchResult, result, samplePeakRss } from "../result.js";
 
 const BATCHES = [1_000, 10_000, 100_000];

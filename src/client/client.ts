@@ -6,14 +6,18 @@ import {
   credentials,
   Metadata,
   type ServiceError,
+  status,
 } from "@grpc/grpc-js";
 import {
+  type GetJourneyImpactResponse,
   IncidentServiceClient,
   type IncidentUpdate,
   type IngestRequest,
   type IngestResponse,
   IngestServiceClient,
+  type JourneyImpactSummary,
   type ListIncidentsRequest,
+  type ListIncidentsResponse,
   type PutTopologyResponse,
   TopologyServiceClient,
 } from "../gen/impactd/v1/api.js";
@@ -21,12 +25,52 @@ import type { Event } from "../gen/impactd/v1/event.js";
 import type { Incident } from "../gen/impactd/v1/incident.js";
 import type { Topology } from "../gen/impactd/v1/topology.js";
 
+/** ClientTls is what a client needs to reach a TLS front end. */
+export interface ClientTls {
+  /** PEM CA bundle the server certificate must chain to; absent = system roots. */
+  ca?: Buffer;
+  /** PEM client certificate and key, for mTLS. */
+  cert?: Buffer;
+  key?: Buffer;
+  /** Name to check the server certificate against, when it differs from the address. */
+  serverName?: string;
+}
+
 /** ClientOptions configure an ImpactdClient. */
 export interface ClientOptions {
-  /** @default insecure (plaintext) */
+  /** @default plaintext, or TLS when `tls` is given */
   credentials?: ChannelCredentials;
+  /** Connect with TLS (or mTLS). */
+  tls?: ClientTls;
   /** Bearer token sent with every call. */
   token?: string;
+}
+
+/** WatchOptions select what watchIncidents streams. */
+export interface WatchOptions {
+  tenant?: string;
+  /** Start with the current version of every open incident. */
+  includeOpen?: boolean;
+  /** Resume after this sequence (IncidentUpdate.sequence). */
+  cursor?: number;
+  /** Called when the stream fails (not when cancelled). */
+  onError?: (e: ServiceError) => void;
+  /** Called when the server ends the stream. */
+  onEnd?: () => void;
+}
+
+/** ActOptions name the tenant and who acts, for acknowledge and resolve. */
+export interface ActOptions {
+  tenant?: string;
+  actor?: string;
+  note?: string;
+}
+
+function channelCredentials(options: ClientOptions): ChannelCredentials {
+  if (options.credentials !== undefined) return options.credentials;
+  if (options.tls === undefined) return credentials.createInsecure();
+  const t = options.tls;
+  return credentials.createSsl(t.ca ?? null, t.key ?? null, t.cert ?? null);
 }
 
 function unary<T>(run: (cb: (err: ServiceError | null, value: T) => void) => void): Promise<T> {
@@ -101,10 +145,13 @@ export class ImpactdClient {
     readonly address: string,
     options: ClientOptions = {},
   ) {
-    const creds = options.credentials ?? credentials.createInsecure();
+    const creds = channelCredentials(options);
     const opts = {
       "grpc.max_send_message_length": 64 * 1024 * 1024,
       "grpc.max_receive_message_length": 64 * 1024 * 1024,
+      ...(options.tls?.serverName === undefined
+        ? {}
+        : { "grpc.ssl_target_name_override": options.tls.serverName }),
     };
     this.ingestClient = new IngestServiceClient(address, creds, opts);
     this.incidentClient = new IncidentServiceClient(address, creds, opts);
@@ -117,19 +164,45 @@ export class ImpactdClient {
     return new IngestStream(this.ingestClient.ingest(this.metadata));
   }
 
-  /** listIncidents returns the current version of matching incidents. */
+  /** listIncidents returns the current version of matching incidents (one page). */
   async listIncidents(req: Partial<ListIncidentsRequest> = {}): Promise<Incident[]> {
+    return (await this.listIncidentsPage(req)).incidents;
+  }
+
+  /** listIncidentsPage returns one page of matching incidents and the next page's token. */
+  listIncidentsPage(req: Partial<ListIncidentsRequest> = {}): Promise<ListIncidentsResponse> {
     const full: ListIncidentsRequest = {
       tenant: "",
       statuses: [],
       service: "",
       pageSize: 0,
+      severities: [],
+      sinceUnixMs: 0,
+      untilUnixMs: 0,
+      pageToken: "",
       ...req,
     };
-    const res = await unary<{ incidents: Incident[] }>((cb) =>
-      this.incidentClient.listIncidents(full, this.metadata, cb),
+    return unary((cb) => this.incidentClient.listIncidents(full, this.metadata, cb));
+  }
+
+  /** journeyImpact returns, per journey, the impact of the open incidents. */
+  async journeyImpact(journey = "", tenant = ""): Promise<JourneyImpactSummary[]> {
+    const res = await unary<GetJourneyImpactResponse>((cb) =>
+      this.incidentClient.getJourneyImpact({ tenant, journey }, this.metadata, cb),
     );
-    return res.incidents;
+    return res.journeys;
+  }
+
+  /** acknowledge marks an incident as being handled. */
+  acknowledge(id: string, opts: ActOptions = {}): Promise<Incident> {
+    const req = { tenant: opts.tenant ?? "", id, actor: opts.actor ?? "", note: opts.note ?? "" };
+    return unary((cb) => this.incidentClient.acknowledge(req, this.metadata, cb));
+  }
+
+  /** resolve declares an incident over. */
+  resolve(id: string, opts: ActOptions = {}): Promise<Incident> {
+    const req = { tenant: opts.tenant ?? "", id, actor: opts.actor ?? "", note: opts.note ?? "" };
+    return unary((cb) => this.incidentClient.resolve(req, this.metadata, cb));
   }
 
   /** getIncident returns one incident. */
@@ -138,18 +211,20 @@ export class ImpactdClient {
   }
 
   /** watchIncidents calls `onUpdate` for every new incident version; returns cancel. */
-  watchIncidents(
-    onUpdate: (u: IncidentUpdate) => void,
-    opts: { tenant?: string; includeOpen?: boolean; onError?: (e: Error) => void } = {},
-  ): () => void {
+  watchIncidents(onUpdate: (u: IncidentUpdate) => void, opts: WatchOptions = {}): () => void {
     const call = this.incidentClient.watchIncidents(
-      { tenant: opts.tenant ?? "", includeOpen: opts.includeOpen ?? false },
+      {
+        tenant: opts.tenant ?? "",
+        includeOpen: opts.includeOpen ?? false,
+        cursor: opts.cursor ?? 0,
+      },
       this.metadata,
     );
     call.on("data", onUpdate);
     call.on("error", (e: ServiceError) => {
-      if (e.code !== 1) opts.onError?.(e); // 1 = CANCELLED by us
+      if (e.code !== status.CANCELLED) opts.onError?.(e);
     });
+    call.on("end", () => opts.onEnd?.());
     return () => call.cancel();
   }
 

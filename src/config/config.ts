@@ -1,10 +1,27 @@
-// Service configuration: one YAML/JSON file plus IMPACTD_* environment
-// overrides, merged over named defaults and validated in one place. Every
-// error names the bad key.
+// Service configuration: one YAML/JSON file for every front end and sink,
+// plus IMPACTD_* environment overrides (the key path in capitals, dots as
+// underscores: grpc.tls.cert_file -> IMPACTD_GRPC_TLS_CERT_FILE), merged over
+// named defaults and validated in one place. Every error names the bad key.
+// docs/CONFIG.md documents every key; a test keeps the two in step.
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { InvalidArgumentError } from "../errors.js";
-import { parseSinkConfig, type SinkConfig } from "./sink.js";
+import { type ConfigKey, Section } from "./fields.js";
+import { defaultNatsConfig, type NatsConfig, readNats } from "./nats.js";
+import { defaultSinkConfig, readSink, type SinkConfig } from "./sink.js";
+
+export { int, known, object, type Raw, str } from "./fields.js";
+
+import {
+  type AuthConfig,
+  defaultAuth,
+  defaultLimits,
+  type LimitsConfig,
+  readAuth,
+  readLimits,
+  readTls,
+  type TlsConfig,
+} from "./security.js";
 
 /** DEFAULT_DATA_DIR is where the embedded ClickHouse keeps its data. */
 export const DEFAULT_DATA_DIR = "./impactd-data";
@@ -12,6 +29,8 @@ export const DEFAULT_DATA_DIR = "./impactd-data";
 export const DEFAULT_HOST = "127.0.0.1";
 /** DEFAULT_GRPC_PORT is the native gRPC API port. */
 export const DEFAULT_GRPC_PORT = 7070;
+/** DEFAULT_WATCH_HISTORY is how many incident updates per tenant WatchIncidents can resume from. */
+export const DEFAULT_WATCH_HISTORY = 10_000;
 /** DEFAULT_OTLP_PORT is the standard OTLP/gRPC port. */
 export const DEFAULT_OTLP_PORT = 4317;
 /** DEFAULT_HTTP_PORT is the HTTP front end's port (Alertmanager, PagerDuty, /metrics); not 9093, so impactd can run beside Alertmanager. */
@@ -24,6 +43,12 @@ export const DEFAULT_LATENESS_MS = 2_000;
 export const DEFAULT_HEARTBEAT_LAG_MS = 60_000;
 /** DEFAULT_CHECKPOINT_INTERVAL_MS: how often core state is checkpointed to the data directory. */
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 60_000;
+export {
+  DEFAULT_SINK_KIND,
+  DEFAULT_SINK_MAX_BUFFERED_ROWS,
+  SINK_KINDS,
+  type SinkConfig,
+} from "./sink.js";
 
 /** Config is the validated service configuration. */
 export interface Config {
@@ -36,6 +61,10 @@ export interface Config {
     host: string;
     /** 0 picks a free port. @default DEFAULT_GRPC_PORT */
     port: number;
+    /** Server certificate (and optional client CA); absent = plaintext. */
+    tls?: TlsConfig | undefined;
+    /** Incident updates per tenant kept for WatchIncidents resume. @default DEFAULT_WATCH_HISTORY */
+    watchHistory?: number;
   };
   otlp: {
     /** Serve the OTLP/gRPC receiver. @default true */
@@ -44,6 +73,8 @@ export interface Config {
     host: string;
     /** 0 picks a free port. @default DEFAULT_OTLP_PORT */
     port: number;
+    /** Server certificate (and optional client CA); absent = plaintext. */
+    tls?: TlsConfig | undefined;
   };
   http: {
     /** Serve the HTTP front end. @default true */
@@ -56,7 +87,15 @@ export interface Config {
     maxBodyBytes: number;
     /** PagerDuty routing key -> tenant; empty accepts every key. @default {} */
     pagerdutyRoutingKeys: Record<string, string>;
+    /** Server certificate (and optional client CA); absent = plaintext. */
+    tls?: TlsConfig | undefined;
   };
+  /** Bearer tokens; off by default (loopback-only deployments). */
+  auth: AuthConfig;
+  /** Per-client message, batch and rate limits, and overload behaviour. */
+  limits: LimitsConfig;
+  /** Where results go: embedded chdb (default) or a ClickHouse server, and how writes buffer. */
+  sink: SinkConfig;
   core: {
     /** @default DEFAULT_LATENESS_MS */
     latenessMs: number;
@@ -65,8 +104,8 @@ export interface Config {
     /** 0 disables periodic checkpoints (one is still written at a clean stop). @default DEFAULT_CHECKPOINT_INTERVAL_MS */
     checkpointIntervalMs: number;
   };
-  /** Where results go: embedded chdb (default) or a ClickHouse server. */
-  sink: SinkConfig;
+  /** NATS / JetStream front end (src/sources/nats). */
+  nats: NatsConfig;
 }
 
 /** defaultConfig returns a fresh copy of every default. */
@@ -74,7 +113,7 @@ export function defaultConfig(): Config {
   return {
     dataDir: DEFAULT_DATA_DIR,
     topology: undefined,
-    grpc: { host: DEFAULT_HOST, port: DEFAULT_GRPC_PORT },
+    grpc: { host: DEFAULT_HOST, port: DEFAULT_GRPC_PORT, watchHistory: DEFAULT_WATCH_HISTORY },
     otlp: { enabled: true, host: DEFAULT_HOST, port: DEFAULT_OTLP_PORT },
     http: {
       enabled: true,
@@ -83,128 +122,74 @@ export function defaultConfig(): Config {
       maxBodyBytes: DEFAULT_HTTP_MAX_BODY_BYTES,
       pagerdutyRoutingKeys: {},
     },
+    auth: defaultAuth(),
+    limits: defaultLimits(),
+    sink: defaultSinkConfig(),
     core: {
       latenessMs: DEFAULT_LATENESS_MS,
       heartbeatLagMs: DEFAULT_HEARTBEAT_LAG_MS,
       checkpointIntervalMs: DEFAULT_CHECKPOINT_INTERVAL_MS,
     },
-    sink: parseSinkConfig({}),
+    nats: defaultNatsConfig(),
   };
 }
 
-type Raw = Record<string, unknown>;
-
-function object(v: unknown, key: string): Raw {
-  if (v === undefined || v === null) return {};
-  if (typeof v !== "object" || Array.isArray(v))
-    throw new InvalidArgumentError(`config ${key}: expected a mapping`);
-  return v as Raw;
-}
-
-function known(o: Raw, key: string, allowed: string[]): void {
-  for (const k of Object.keys(o)) {
-    if (!allowed.includes(k)) {
-      throw new InvalidArgumentError(
-        `config ${key ? `${key}.` : ""}${k}: unknown key (expected one of ${allowed.join(", ")})`,
-      );
-    }
-  }
-}
-
-function str(v: unknown, key: string, fallback: string): string {
-  if (v === undefined) return fallback;
-  if (typeof v !== "string" || v === "")
-    throw new InvalidArgumentError(`config ${key}: expected a non-empty string`);
-  return v;
-}
-
-function int(v: unknown, key: string, fallback: number, lo: number, hi: number): number {
-  if (v === undefined) return fallback;
-  const n = typeof v === "string" && v.trim() !== "" ? Number(v) : v;
-  if (typeof n !== "number" || !Number.isInteger(n) || n < lo || n > hi) {
-    throw new InvalidArgumentError(
-      `config ${key}: expected an integer in [${lo}, ${hi}], got ${JSON.stringify(v)}`,
-    );
-  }
-  return n;
-}
-
-function bool(v: unknown, key: string, fallback: boolean): boolean {
-  if (v === undefined) return fallback;
-  if (v === true || v === "true" || v === "1") return true;
-  if (v === false || v === "false" || v === "0") return false;
-  throw new InvalidArgumentError(`config ${key}: expected true or false, got ${JSON.stringify(v)}`);
-}
-
-function stringMap(v: unknown, key: string): Record<string, string> {
-  const o = object(v, key);
-  for (const [k, x] of Object.entries(o)) {
-    if (typeof x !== "string" || x === "")
-      throw new InvalidArgumentError(`config ${key}.${k}: expected a non-empty string`);
-  }
-  return o as Record<string, string>;
-}
-
-/** parseConfig validates a raw config object (from YAML/JSON) over the defaults. */
-export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = {}): Config {
+/**
+ * parseConfig validates a raw config object (from YAML/JSON) over the
+ * defaults; `env` overrides keys. `keys`, when given, collects every key read.
+ */
+export function parseConfig(
+  raw: unknown,
+  env: NodeJS.ProcessEnv = {},
+  keys?: Map<string, ConfigKey>,
+): Config {
   const d = defaultConfig();
-  const top = object(raw, "");
-  known(top, "", ["data_dir", "topology", "grpc", "otlp", "http", "core", "sink"]);
-  const otlp = object(top.otlp, "otlp");
-  known(otlp, "otlp", ["enabled", "host", "port"]);
-  const http = object(top.http, "http");
-  known(http, "http", ["enabled", "host", "port", "max_body_bytes", "pagerduty_routing_keys"]);
-  const grpc = object(top.grpc, "grpc");
-  known(grpc, "grpc", ["host", "port"]);
-  const core = object(top.core, "core");
-  known(core, "core", ["lateness_ms", "heartbeat_lag_ms", "checkpoint_interval_ms"]);
-  return {
-    dataDir: str(env.IMPACTD_DATA_DIR ?? top.data_dir, "data_dir", d.dataDir),
-    topology:
-      top.topology === undefined && env.IMPACTD_TOPOLOGY === undefined
-        ? undefined
-        : str(env.IMPACTD_TOPOLOGY ?? top.topology, "topology", ""),
+  const top = Section.root(raw, env, keys);
+  const grpc = top.section("grpc");
+  const otlp = top.section("otlp");
+  const http = top.section("http");
+  const sink = top.section("sink");
+  const core = top.section("core");
+  const config: Config = {
+    dataDir: top.str("data_dir", d.dataDir),
+    topology: top.optStr("topology"),
     grpc: {
-      host: str(env.IMPACTD_GRPC_HOST ?? grpc.host, "grpc.host", d.grpc.host),
-      port: int(env.IMPACTD_GRPC_PORT ?? grpc.port, "grpc.port", d.grpc.port, 0, 65535),
+      host: grpc.str("host", d.grpc.host),
+      port: grpc.int("port", d.grpc.port, 0, 65535),
+      tls: readTls(grpc.section("tls")),
+      watchHistory: grpc.int("watch_history", DEFAULT_WATCH_HISTORY, 1, 10_000_000),
     },
     otlp: {
-      enabled: bool(env.IMPACTD_OTLP_ENABLED ?? otlp.enabled, "otlp.enabled", d.otlp.enabled),
-      host: str(env.IMPACTD_OTLP_HOST ?? otlp.host, "otlp.host", d.otlp.host),
-      port: int(env.IMPACTD_OTLP_PORT ?? otlp.port, "otlp.port", d.otlp.port, 0, 65535),
+      enabled: otlp.bool("enabled", d.otlp.enabled),
+      host: otlp.str("host", d.otlp.host),
+      port: otlp.int("port", d.otlp.port, 0, 65535),
+      tls: readTls(otlp.section("tls")),
     },
     http: {
-      enabled: bool(env.IMPACTD_HTTP_ENABLED ?? http.enabled, "http.enabled", d.http.enabled),
-      host: str(env.IMPACTD_HTTP_HOST ?? http.host, "http.host", d.http.host),
-      port: int(env.IMPACTD_HTTP_PORT ?? http.port, "http.port", d.http.port, 0, 65535),
-      maxBodyBytes: int(
-        http.max_body_bytes,
-        "http.max_body_bytes",
-        d.http.maxBodyBytes,
-        1024,
-        1024 * 1024 * 1024,
-      ),
-      pagerdutyRoutingKeys: stringMap(http.pagerduty_routing_keys, "http.pagerduty_routing_keys"),
+      enabled: http.bool("enabled", d.http.enabled),
+      host: http.str("host", d.http.host),
+      port: http.int("port", d.http.port, 0, 65535),
+      maxBodyBytes: http.bytes("max_body_bytes", d.http.maxBodyBytes, 1024, 1024 * 1024 * 1024),
+      pagerdutyRoutingKeys: http.stringMap("pagerduty_routing_keys"),
+      tls: readTls(http.section("tls")),
     },
+    auth: readAuth(top.section("auth")),
+    limits: readLimits(top.section("limits")),
+    sink: readSink(sink),
     core: {
-      latenessMs: int(core.lateness_ms, "core.lateness_ms", d.core.latenessMs, 0, 3_600_000),
-      heartbeatLagMs: int(
-        core.heartbeat_lag_ms,
-        "core.heartbeat_lag_ms",
-        d.core.heartbeatLagMs,
-        0,
-        86_400_000,
-      ),
-      checkpointIntervalMs: int(
-        core.checkpoint_interval_ms,
-        "core.checkpoint_interval_ms",
+      latenessMs: core.durationMs("lateness_ms", d.core.latenessMs, 0, 3_600_000),
+      heartbeatLagMs: core.durationMs("heartbeat_lag_ms", d.core.heartbeatLagMs, 0, 86_400_000),
+      checkpointIntervalMs: core.durationMs(
+        "checkpoint_interval_ms",
         d.core.checkpointIntervalMs,
         0,
         86_400_000,
       ),
     },
-    sink: parseSinkConfig(top.sink, env),
+    nats: readNats(top.section("nats")),
   };
+  for (const s of [grpc, otlp, http, sink, core, top]) s.done();
+  return config;
 }
 
 /** loadConfig reads a config file (YAML or JSON) and applies IMPACTD_* overrides. */

@@ -4,6 +4,7 @@
 import { P_LATENESS_MS } from "../core/layout.js";
 import { type CoreOutput, TenantCore } from "../core/tenant-core.js";
 import { ImpactdError, InvalidArgumentError } from "../errors.js";
+import type { IncidentJourneyImpact, JourneyImpactSummary } from "../gen/impactd/v1/api.js";
 import { Event, type IncidentActionKind } from "../gen/impactd/v1/event.js";
 import type { Incident, Prediction } from "../gen/impactd/v1/incident.js";
 import type { Topology } from "../gen/impactd/v1/topology.js";
@@ -24,7 +25,7 @@ import {
   type TenantCheckpoint,
   writeCheckpoint,
 } from "./checkpoint.js";
-import { type IncidentState, IncidentTracker } from "./incident-tracker.js";
+import { type IncidentState, IncidentTracker, isOpen } from "./incident-tracker.js";
 import { PredictionBook } from "./predictions.js";
 import { RecentIds } from "./recent-ids.js";
 import { eventRow, incidentRow, rejectionRow } from "./rows.js";
@@ -103,6 +104,12 @@ export interface SubmitMeta {
   frontEnd: string;
   /** When set, every event belongs to this tenant (an authenticated client). */
   tenant?: string;
+  /**
+   * Replay of events whose effects are already stored (state rebuild after
+   * a fail-over): they run through the core and are remembered as seen, but
+   * nothing is written.
+   */
+  replay?: boolean;
 }
 
 /** EventRejection is one refused event of a batch. */
@@ -151,6 +158,7 @@ function emptyTopology(): Topology {
 /** Pipeline owns the per-tenant cores and routes batches through them. */
 export class Pipeline {
   private readonly tenants = new Map<string, TenantState>();
+  private readonly allListeners = new Set<IncidentUpdateListener>();
   private readonly limits: ValidationLimits;
   private readonly now: () => number;
   private readonly maxBatch: number;
@@ -219,6 +227,22 @@ export class Pipeline {
 
   /** setTopology applies a (validated) topology to a tenant live. */
   setTopology(tenant: string, topology: Topology): void {
+    // What impactd learned by itself survives a new topology: edges seen in
+    // traces and services seen only in events, unless the new one names them.
+    const old = this.tenant(tenant).topology;
+    const named = new Set(topology.services.map((s) => s.name));
+    const discovered: [string, string][] = [];
+    const unattached: string[] = [];
+    for (const s of old.services) {
+      for (const d of s.dependsOn) if (d.discovered) discovered.push([s.name, d.service]);
+      if (!named.has(s.name) && s.team === "" && s.dependsOn.length === 0) unattached.push(s.name);
+    }
+    let estate = new Estate(topology).withUnattachedServices(unattached);
+    if (discovered.length > 0) estate = estate.withDiscoveredEdges(discovered);
+    this.applyTopology(tenant, estate.topology);
+  }
+
+  private applyTopology(tenant: string, topology: Topology): void {
     const t = this.tenant(tenant);
     t.core.setTopology(topology);
     t.topology = topology;
@@ -233,7 +257,7 @@ export class Pipeline {
     const before = new Estate(this.tenant(tenant).topology);
     const after = before.withDiscoveredEdges(edges);
     if (after === before) return 0;
-    this.setTopology(tenant, after.topology);
+    this.applyTopology(tenant, after.topology);
     let n = 0;
     for (const s of after.topology.services) n += s.dependsOn.length;
     for (const s of before.topology.services) n -= s.dependsOn.length;
@@ -285,6 +309,45 @@ export class Pipeline {
     return n;
   }
 
+  /**
+   * journeyImpact lists, per journey of the tenant (topology journeys and any
+   * an incident names), the impacts its open incidents carry.
+   */
+  journeyImpact(tenant: string): JourneyImpactSummary[] {
+    const t = this.tenant(tenant);
+    const byJourney = new Map<string, IncidentJourneyImpact[]>();
+    for (const j of t.topology.journeys) byJourney.set(j.name, []);
+    for (const st of t.tracker.all()) {
+      if (!isOpen(st.status)) continue;
+      const inc = t.tracker.snapshot(st);
+      for (const impact of inc.journeys) {
+        const list = byJourney.get(impact.journey) ?? [];
+        list.push({ incidentId: inc.id, status: inc.status, severity: inc.severity, impact });
+        byJourney.set(impact.journey, list);
+      }
+    }
+    // Severity enum: 1 = critical ... 4 = low, 0 = unspecified (last).
+    const rank = (s: number) => (s === 0 ? 99 : s);
+    return [...byJourney].map(([journey, incidents]) => {
+      incidents.sort((a, b) => rank(a.severity) - rank(b.severity));
+      return {
+        journey,
+        successRatio: Math.min(1, ...incidents.map((i) => i.impact?.successRatio ?? 1)),
+        customersAffectedPerMin: incidents.reduce(
+          (sum, i) => sum + (i.impact?.customersAffectedPerMin ?? 0),
+          0,
+        ),
+        incidents,
+      };
+    });
+  }
+
+  /** watchAll subscribes to new incident versions of every tenant; returns unsubscribe. */
+  watchAll(listener: IncidentUpdateListener): () => void {
+    this.allListeners.add(listener);
+    return () => this.allListeners.delete(listener);
+  }
+
   /** watch subscribes to new incident versions of a tenant; returns unsubscribe. */
   watch(tenant: string, listener: IncidentUpdateListener): () => void {
     const t = this.tenant(tenant);
@@ -292,10 +355,23 @@ export class Pipeline {
     return () => t.listeners.delete(listener);
   }
 
+  /** tenantNames lists the tenants this pipeline holds state for. */
+  tenantNames(): string[] {
+    return [...this.tenants.keys()];
+  }
+
+  /** watermark is a tenant's event time (ms), or undefined for a tenant never seen. */
+  watermark(tenant: string): number | undefined {
+    return this.tenants.get(tenant)?.core.watermark();
+  }
+
   /**
    * submit runs one batch. The core work happens synchronously, in call
    * order; the returned promise resolves once the batch's rows are durable.
    */
+  // Set while a replay batch's outputs are applied (see SubmitMeta.replay).
+  private replaying = false;
+
   submit(events: readonly Event[], meta: SubmitMeta): Promise<SubmitResult> {
     const receivedAt = this.now();
     this.stats.batches++;
@@ -349,6 +425,7 @@ export class Pipeline {
         }),
       );
       this.stats.rejected += events.length;
+      if (meta.replay === true) return Promise.resolve(result);
       const done = this.options.sink.writeRejections(rejected).then(() => result);
       this.notify({ ...result, frontEnd: meta.frontEnd, received: events.length, coreMs: 0 }, done);
       return done;
@@ -426,13 +503,19 @@ export class Pipeline {
           }),
         );
       }
-      this.applyOutputs(t, outputs, incidentRows);
+      this.replaying = meta.replay === true;
+      try {
+        this.applyOutputs(t, outputs, incidentRows);
+      } finally {
+        this.replaying = false;
+      }
       result.accepted += group.length;
     }
     const coreMs = performance.now() - coreStart;
     this.stats.accepted += result.accepted;
     this.stats.rejected += result.rejections.length;
     this.stats.duplicates += result.duplicates;
+    if (meta.replay === true) return Promise.resolve(result);
     const sink = this.options.sink;
     const writes: Promise<void>[] = [];
     if (rows.length > 0) writes.push(sink.writeEvents(rows));
@@ -577,6 +660,9 @@ export class Pipeline {
     incidentRows.push(incidentRow(snap, writtenAt));
     if (changes.length > 0) this.timelineRows.push(...incidentEventRows(snap, changes, writtenAt));
     this.stats.incidentVersions++;
+    // A replay re-derives versions that were published (and notified) once.
+    if (this.replaying) return;
+    for (const l of this.allListeners) l(snap, changes);
     for (const l of t.listeners) l(snap, changes);
   }
 

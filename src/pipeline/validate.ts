@@ -19,6 +19,9 @@ export const RejectCode = {
   UnknownIncident: "UNKNOWN_INCIDENT",
   /** Accepted and stored, but behind the watermark: not applied by the core. */
   LateEvent: "LATE_EVENT",
+  MessageTooLarge: "MESSAGE_TOO_LARGE",
+  RateLimited: "RATE_LIMITED",
+  InvalidTopology: "INVALID_TOPOLOGY",
 } as const;
 
 /** RejectCodeValue is one of the RejectCode strings. */

@@ -7,11 +7,21 @@ import { sinkOptions } from "../config/sink.js";
 import { P_LATENESS_MS } from "../core/layout.js";
 import type { Topology } from "../gen/impactd/v1/topology.js";
 import { createMetrics, type Metrics } from "../metrics/index.js";
+import {
+  Notifier,
+  type NotifierOptions,
+  registerNotifierMetrics,
+  SinkNotificationStore,
+} from "../notify/index.js";
 import { DEFAULT_TENANT, Pipeline, type PipelineSink } from "../pipeline/pipeline.js";
 import type { ValidationLimits } from "../pipeline/validate.js";
+import { grpcTenantOf, httpServerFactory, httpTenantOf } from "../security/front-ends.js";
+import { Security } from "../security/index.js";
+import { grpcServerCredentials, loadTls } from "../security/tls.js";
 import { openSink, type Sink } from "../sinks/index.js";
 import { type GrpcServer, startGrpcServer } from "../sources/grpc/server.js";
 import { type HttpServer, startHttpServer } from "../sources/http/index.js";
+import { type NatsSource, registerNatsMetrics, startNatsSource } from "../sources/nats/index.js";
 import { type OtlpServer, startOtlpServer } from "../sources/otlp/index.js";
 import { loadTopologyFile } from "../topology/index.js";
 
@@ -26,6 +36,10 @@ export interface Runtime {
   /** The HTTP front end (Alertmanager, PagerDuty, /metrics), when enabled. */
   readonly http: HttpServer | undefined;
   readonly metrics: Metrics;
+  /** Sends notifications about incident changes to the teams' targets. */
+  readonly notifier: Notifier;
+  /** The NATS front end, when `nats.enabled`. */
+  readonly nats: NatsSource | undefined;
   /** stop drains the pipeline, flushes the sink and closes every front end. */
   stop(): Promise<void>;
 }
@@ -38,6 +52,8 @@ export interface RuntimeOptions {
   now?: () => number;
   /** Restore from and write checkpoints in `<dataDir>/checkpoints`. @default true */
   checkpoints?: boolean;
+  /** Notifier settings (group wait, retries, NATS connection, ...). */
+  notify?: NotifierOptions;
 }
 
 /** sinkAdapter exposes a Sink's table writers as the pipeline's sink. */
@@ -58,14 +74,26 @@ export function sinkAdapter(sink: Sink): PipelineSink {
   };
 }
 
+// The pipeline and transport bounds must let the most generous client
+// through; each client's own limit is checked by the front end.
+function largest(config: Config, key: "maxMessageBytes" | "maxBatchEvents"): number {
+  return Math.max(config.limits[key], ...config.auth.tokens.map((t) => t.limits[key] ?? 0));
+}
+
 /** startRuntime opens the sink (running migrations) and starts serving. */
 export async function startRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const topology =
     options.topology ??
     (config.topology === undefined ? undefined : loadTopologyFile(config.topology));
+  // TLS files are read before anything starts, so a bad path fails fast.
+  const grpcTls = config.grpc.tls === undefined ? undefined : loadTls(config.grpc.tls);
+  const otlpTls = config.otlp.tls === undefined ? undefined : loadTls(config.otlp.tls);
+  const httpTls = config.http.tls === undefined ? undefined : loadTls(config.http.tls);
+  const security = Security.fromConfig(config.auth, config.limits);
   const sink = await openSink(sinkOptions(config.sink, config.dataDir));
   const pipeline = new Pipeline({
     sink: sinkAdapter(sink),
+    maxBatchEvents: largest(config, "maxBatchEvents"),
     coreParams: new Map([[P_LATENESS_MS, config.core.latenessMs]]),
     ...(options.limits === undefined ? {} : { limits: options.limits }),
     ...(options.now === undefined ? {} : { now: options.now }),
@@ -86,14 +114,36 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   let grpc: GrpcServer | undefined;
   let otlp: OtlpServer | undefined;
   let http: HttpServer | undefined;
+  let notifier: Notifier | undefined;
+  let nats: NatsSource | undefined;
   try {
-    grpc = await startGrpcServer({ pipeline, host: config.grpc.host, port: config.grpc.port });
+    // Before the front ends, so no incident version goes by unwatched.
+    notifier = await Notifier.start({
+      source: pipeline,
+      store: new SinkNotificationStore(sink.conn, options.now),
+      ...(options.notify === undefined ? {} : { options: options.notify }),
+      ...(options.now === undefined ? {} : { now: options.now }),
+    });
+    const n = notifier;
+    registerNotifierMetrics(metrics.registry, () => n.stats());
+    grpc = await startGrpcServer({
+      pipeline,
+      host: config.grpc.host,
+      port: config.grpc.port,
+      tls: grpcTls,
+      security,
+      maxMessageBytes: largest(config, "maxMessageBytes"),
+      overloadWaitMs: config.limits.overloadWaitMs,
+      ...(config.grpc.watchHistory === undefined ? {} : { watchHistory: config.grpc.watchHistory }),
+    });
     if (config.otlp.enabled) {
       otlp = await startOtlpServer({
         pipeline,
         host: config.otlp.host,
         port: config.otlp.port,
         metrics,
+        credentials: grpcServerCredentials(otlpTls),
+        ...(security.auth.enabled ? { tenantOf: grpcTenantOf(security) } : {}),
         ...(options.limits === undefined ? {} : { limits: options.limits }),
         ...(options.now === undefined ? {} : { now: options.now }),
       });
@@ -106,12 +156,19 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
         maxBodyBytes: config.http.maxBodyBytes,
         routingKeys: config.http.pagerdutyRoutingKeys,
         metrics,
+        createServer: httpServerFactory(httpTls),
+        ...(security.auth.enabled ? { tenantOf: httpTenantOf(security) } : {}),
         lookupAlert: (tenant, fingerprint) => lookupAlert(sink, tenant, fingerprint),
         ...(options.now === undefined ? {} : { now: options.now }),
       });
     }
+    if (config.nats.enabled) {
+      nats = await startNatsSource({ pipeline, config: config.nats, security });
+      registerNatsMetrics(metrics.registry, nats);
+    }
   } catch (err) {
     await Promise.all([grpc?.close(), otlp?.close(), http?.close()]);
+    await notifier?.stop();
     await sink.close();
     throw err;
   }
@@ -143,15 +200,23 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     otlp,
     http,
     metrics,
+    notifier,
+    nats,
     async stop() {
       if (heartbeat !== undefined) clearInterval(heartbeat);
       if (checkpointTimer !== undefined) clearInterval(checkpointTimer);
+      await nats?.close();
       await Promise.all([grpc.close(), otlp?.close(), http?.close()]);
       metrics.stop();
       // A clean stop checkpoints before flushing: what still waits for the
       // watermark stays pending and is resumed, not forced through.
       if (checkpoints) pipeline.checkpoint(checkpointDir);
-      await pipeline.flush();
+      // A leased NATS partition goes on at the next owner, which replays the
+      // stream: forcing pending events through here would write decisions
+      // the stream has not reached yet.
+      if (!(config.nats.enabled && config.nats.exclusive)) await pipeline.flush();
+      // Sends under way are cut off and stay pending: the next start resends them.
+      await notifier.stop();
       await sink.flush();
       await sink.close();
     },

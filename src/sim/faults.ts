@@ -3,6 +3,7 @@
 // Propagation to other services lives in model.ts: a fault here only says how
 // the root service itself misbehaves.
 import { InvalidArgumentError } from "../errors.js";
+import { DEFAULT_ABANDON_PER_SLO_EXCESS } from "./journeys.js";
 
 /** FaultKind names the failure patterns the simulator can inject. */
 export type FaultKind =
@@ -11,7 +12,9 @@ export type FaultKind =
   | "deploy-regression"
   | "gradual-degradation"
   | "flapping"
-  | "noisy-alert";
+  | "noisy-alert"
+  | "feedback-drop"
+  | "experience-only";
 
 /** FAULT_KINDS lists every FaultKind, for validation and for random scenarios. */
 export const FAULT_KINDS: readonly FaultKind[] = [
@@ -21,29 +24,61 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   "gradual-degradation",
   "flapping",
   "noisy-alert",
+  "feedback-drop",
+  "experience-only",
 ];
 
 /** Fault is one injected failure, timed relative to the simulation start. */
 export interface Fault {
   kind: FaultKind;
-  /** The root-cause service; must exist in the topology. */
+  /**
+   * The root-cause service; must exist in the topology. Empty for
+   * experience-only faults, which have no backend cause.
+   */
   service: string;
+  /** experience-only: the journey whose customers give up. */
+  journey?: string;
+  /** experience-only: the step they give up at. @default the journey's last step */
+  step?: string;
   /** Onset, in ms after the simulation start. */
   startMs: number;
   durationMs: number;
   /**
    * Peak fault-induced error rate of the root service, in (0, 1]. Ignored by
-   * flapping and noisy-alert. @default 1 for hard-failure and cascade, a
-   * seeded draw in [0.15, 0.3) for deploy-regression, twice the service's
-   * error-rate SLO for gradual-degradation.
+   * flapping and noisy-alert. For feedback-drop and experience-only it is the
+   * share of a step's customers who give up at the peak. @default 1 for
+   * hard-failure and cascade, a seeded draw in [0.15, 0.3) for
+   * deploy-regression, twice the service's error-rate SLO for
+   * gradual-degradation, a seeded draw in [0.15, 0.35) for feedback-drop and
+   * experience-only.
    */
   severity?: number;
+}
+
+/**
+ * ImpactPoint is the true customers affected per minute of one journey at
+ * one instant: all of them (failed or gave up), and those who failed.
+ */
+export type ImpactPoint = [tsUnixMs: number, customersPerMin: number, failedPerMin: number];
+
+/** JourneyImpactTruth is one journey's true impact over a fault, a point a minute. */
+export interface JourneyImpactTruth {
+  journey: string;
+  /**
+   * Customers per minute who fail or give up because of this fault alone
+   * (expected value: bad share with the fault minus bad share without it,
+   * times the journey's traffic), at each minute from onset to end.
+   */
+  points: ImpactPoint[];
 }
 
 /** GroundTruth is what really happened for one fault, for scoring impactd. */
 export interface GroundTruth {
   kind: FaultKind;
+  /** The root cause: a service, or a journey for experience-only faults. */
   rootCause: string;
+  /** What rootCause names. */
+  rootKind: "service" | "journey";
   /** Fault onset, absolute event time (ms since the epoch). */
   startMs: number;
   /** Fault end, absolute event time; may lie past the simulation end. */
@@ -60,6 +95,19 @@ export interface GroundTruth {
    * prediction lead time; undefined for noise or when it never breaches.
    */
   breachMs?: number;
+  /** First SLO breach of each service this fault alone breaches (absolute ms). */
+  serviceBreachMs: Record<string, number>;
+  /**
+   * First moment each journey's true success ratio falls below its SLO
+   * target because of this fault alone (absolute ms).
+   */
+  journeyBreachMs: Record<string, number>;
+  /** Journeys that lose customers because of this fault, most hit first. */
+  journeys: string[];
+  /** True customers affected per minute, per journey, over the fault. */
+  impact: JourneyImpactTruth[];
+  /** deploy-regression: the id of the deploy event that brought the bad version. */
+  changeEventId?: string;
 }
 
 /** DEFAULT_DOWN_LATENCY_FACTOR multiplies the p99 of a service that is down (timeouts). */
@@ -72,6 +120,10 @@ export const DEFAULT_REGRESSION_LATENCY_FACTOR = 3;
 export const DEFAULT_REGRESSION_SEVERITY_RANGE: readonly [number, number] = [0.15, 0.3];
 /** DEFAULT_GRADUAL_SLO_MULTIPLE is the peak of a gradual degradation, as a multiple of its SLO. */
 export const DEFAULT_GRADUAL_SLO_MULTIPLE = 2; // breaches about half way through the fault
+/** DEFAULT_ABANDON_SEVERITY_RANGE bounds the drawn give-up share of feedback-drop and experience-only faults. */
+export const DEFAULT_ABANDON_SEVERITY_RANGE: readonly [number, number] = [0.15, 0.35];
+/** DEFAULT_SLOWDOWN_RAMP_MS is how long a feedback-drop slowdown takes to reach full effect. */
+export const DEFAULT_SLOWDOWN_RAMP_MS = 2 * 60_000;
 
 /** FaultTarget is what a fault needs to know about its service to scale its effect. */
 export interface FaultTarget {
@@ -88,6 +140,11 @@ export interface FaultEffect {
   latencyFactor: number;
   /** True when the service is down outright (health DOWN whatever the numbers). */
   down: boolean;
+}
+
+/** isExperienceOnly reports whether faults of `kind` have no backend cause at all. */
+export function isExperienceOnly(kind: FaultKind): boolean {
+  return kind === "experience-only";
 }
 
 /** isNoise reports whether faults of `kind` should not open an incident. */
@@ -137,14 +194,32 @@ export function faultEffect(
         down: false,
       };
     }
+    case "feedback-drop": {
+      // Slow, not failing: p99 climbs until `severity` of a step's customers
+      // give up; errors stay at baseline, so no error alert fires.
+      const ramp = Math.min(
+        1,
+        sinceStartMs / Math.min(DEFAULT_SLOWDOWN_RAMP_MS, fault.durationMs / 2),
+      );
+      const peakLatency =
+        target.sloLatencyMs * (1 + fault.severity / DEFAULT_ABANDON_PER_SLO_EXCESS);
+      const peakFactor = Math.max(1, peakLatency / target.baseLatencyMs);
+      return { errorRate: 0, latencyFactor: 1 + (peakFactor - 1) * ramp, down: false };
+    }
     case "flapping":
     case "noisy-alert":
-      return undefined; // metrics stay normal: that is what makes them noise
+    case "experience-only":
+      // Metrics stay normal: noise by design, or a front-end bug no backend sees.
+      return undefined;
   }
 }
 
 /** defaultSeverity is the severity a fault gets when it does not set one. */
-export function defaultSeverity(kind: FaultKind, target: FaultTarget, draw: () => number): number {
+export function defaultSeverity(
+  kind: FaultKind,
+  target: FaultTarget | undefined,
+  draw: () => number,
+): number {
   switch (kind) {
     case "hard-failure":
     case "cascade":
@@ -154,7 +229,12 @@ export function defaultSeverity(kind: FaultKind, target: FaultTarget, draw: () =
       return lo + (hi - lo) * draw();
     }
     case "gradual-degradation":
-      return Math.min(1, DEFAULT_GRADUAL_SLO_MULTIPLE * target.sloErrorRate);
+      return Math.min(1, DEFAULT_GRADUAL_SLO_MULTIPLE * (target?.sloErrorRate ?? 0.5));
+    case "feedback-drop":
+    case "experience-only": {
+      const [lo, hi] = DEFAULT_ABANDON_SEVERITY_RANGE;
+      return lo + (hi - lo) * draw();
+    }
     case "flapping":
     case "noisy-alert":
       return 0;
@@ -172,7 +252,16 @@ export function validateFault(fault: Fault, at: number, simDurationMs: number): 
       `${where}.kind ${JSON.stringify(fault.kind)} is not a FaultKind`,
     );
   }
-  if (typeof fault.service !== "string" || fault.service === "") {
+  if (isExperienceOnly(fault.kind)) {
+    if (typeof fault.journey !== "string" || fault.journey === "") {
+      throw new InvalidArgumentError(`${where}.journey is empty (experience-only names a journey)`);
+    }
+    if (fault.service !== "") {
+      throw new InvalidArgumentError(
+        `${where}.service must be empty: experience-only faults have no backend cause`,
+      );
+    }
+  } else if (typeof fault.service !== "string" || fault.service === "") {
     throw new InvalidArgumentError(`${where}.service is empty`);
   }
   if (!Number.isSafeInteger(fault.startMs) || fault.startMs < 0 || fault.startMs >= simDurationMs) {

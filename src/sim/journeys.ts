@@ -1,7 +1,7 @@
 // Customer journeys in the simulator: how the true state of a step's services
 // turns into failed and abandoned customers, and how that shows in feedback.
 import type { Topology } from "../gen/impactd/v1/topology.js";
-import type { EstateModel, EstateState } from "./model.js";
+import type { EstateModel, EstateState, ModelFault } from "./model.js";
 import type { Rng } from "./rng.js";
 
 /** DEFAULT_CUSTOMERS_PER_MIN is the traffic of a journey whose topology sets none. */
@@ -33,6 +33,8 @@ export interface StepService {
 export interface SimJourney {
   name: string;
   customersPerMin: number;
+  /** Target success ratio (the topology's slo_target). */
+  sloTarget: number;
   /** Steps with their services' model ids (unknown services left out). */
   steps: { name: string; services: StepService[] }[];
 }
@@ -65,6 +67,7 @@ export function resolveJourneys(topology: Topology, model: EstateModel): SimJour
   return topology.journeys.map((j) => ({
     name: j.name,
     customersPerMin: j.customersPerMin > 0 ? j.customersPerMin : DEFAULT_CUSTOMERS_PER_MIN,
+    sloTarget: j.sloTarget,
     steps: j.steps.map((step) => ({
       name: step.name,
       services: ids(step.services).map((svc) => {
@@ -109,6 +112,47 @@ export function stepOutcome(
       DEFAULT_ABANDON_PER_SLO_EXCESS * Math.max(0, worstLatency - 1),
     ),
   };
+}
+
+/**
+ * journeyOutcomes gives each step's outcome for journey `ji` at time `t`:
+ * what the services' true state does to it (stepOutcome) plus the customers
+ * experience-only faults make give up at their step.
+ */
+export function journeyOutcomes(
+  journey: SimJourney,
+  ji: number,
+  model: EstateModel,
+  state: EstateState,
+  faults: readonly ModelFault[],
+  t: number,
+): StepOutcome[] {
+  return journey.steps.map((step, si) => {
+    const o = stepOutcome(step.services, model, state);
+    for (const f of faults) {
+      if (f.kind !== "experience-only" || f.journeyIdx !== ji || f.stepIdx !== si) continue;
+      const since = t - f.absStartMs;
+      if (since < 0 || since >= f.durationMs) continue;
+      // Those who gave up because it was slow cannot give up again.
+      o.abandoned = 1 - (1 - o.abandoned) * (1 - f.severity);
+    }
+    o.abandoned = Math.min(o.abandoned, 1 - o.failed);
+    return o;
+  });
+}
+
+/** badShare is the share of a journey's customers who fail or give up at some step. */
+export function badShare(outcomes: readonly StepOutcome[]): number {
+  let good = 1;
+  for (const o of outcomes) good *= 1 - Math.min(1, o.failed + o.abandoned);
+  return 1 - good;
+}
+
+/** failedShare is the share of a journey's customers who fail at some step (give-ups left out). */
+export function failedShare(outcomes: readonly StepOutcome[]): number {
+  let ok = 1;
+  for (const o of outcomes) ok *= 1 - Math.min(1, o.failed);
+  return 1 - ok;
 }
 
 const CHANNELS = ["app", "web", "email", "support"] as const;

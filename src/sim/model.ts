@@ -65,8 +65,12 @@ export interface Signals {
 /** ModelFault is a fault resolved against the model: absolute onset, service index, severity. */
 export interface ModelFault extends Fault {
   severity: number;
+  /** Model id of the root service; -1 for experience-only faults. */
   svc: number;
   absStartMs: number;
+  /** experience-only: index of the journey and of its step; -1 otherwise. */
+  journeyIdx: number;
+  stepIdx: number;
 }
 
 /** classifyHealth is the status a probe of `s` reports for these true signals. */

@@ -14,11 +14,12 @@ import {
   MetricKind,
 } from "../gen/impactd/v1/event.js";
 import {
+  badShare,
   feedbackFor,
   feedbackPerMinute,
+  journeyOutcomes,
   type SimFeedback,
   type SimJourney,
-  stepOutcome,
 } from "./journeys.js";
 import type { EstateModel, EstateState, ModelFault } from "./model.js";
 import { Rng } from "./rng.js";
@@ -179,9 +180,9 @@ export class SimRun {
     }
   }
 
-  private event(at: number, kind: Kind): Event {
+  private event(at: number, kind: Kind, id?: string): Event {
     const { seed, source, tenant } = this.cfg;
-    return { tsUnixMs: at, source, tenant, id: `sim-${seed}-${this.n++}`, kind };
+    return { tsUnixMs: at, source, tenant, id: id ?? `sim-${seed}-${this.n++}`, kind };
   }
 
   // trueState returns the estate's state for the grid step holding `at`;
@@ -271,14 +272,14 @@ export class SimRun {
   private journeySignals(at: number): Event[] {
     const { model, journeys } = this.cfg;
     // Counts describe the minute that just closed: sample its middle.
-    model.evaluate(at - DEFAULT_JOURNEY_INTERVAL_MS / 2, this.cfg.faults, this.scratch);
+    const mid = at - DEFAULT_JOURNEY_INTERVAL_MS / 2;
+    model.evaluate(mid, this.cfg.faults, this.scratch);
     const rng = this.trafficRng;
     const out: Event[] = [];
     journeys.forEach((j, ji) => {
-      let good = 1;
-      for (const step of j.steps) {
-        const o = stepOutcome(step.services, model, this.scratch);
-        good *= 1 - Math.min(1, o.failed + o.abandoned);
+      const outcomes = journeyOutcomes(j, ji, model, this.scratch, this.cfg.faults, mid);
+      j.steps.forEach((step, si) => {
+        const o = outcomes[si] as { failed: number; abandoned: number };
         const mean = j.customersPerMin * (DEFAULT_JOURNEY_INTERVAL_MS / 60_000);
         const started = Math.max(0, Math.round(mean + Math.sqrt(mean) * rng.normal()));
         const failed = stochasticRound(rng, started * o.failed);
@@ -299,7 +300,8 @@ export class SimRun {
             }),
           );
         }
-      }
+      });
+      const bad = badShare(outcomes);
       // Feedback trickles in over the next minute, after the experience it rates.
       const answers = this.feedbackRng.poisson(feedbackPerMinute(j));
       for (let k = 0; k < answers; k++) {
@@ -307,7 +309,7 @@ export class SimRun {
         this.queue.push(when, {
           t: "feedback",
           journey: ji,
-          answer: feedbackFor(this.feedbackRng, 1 - good),
+          answer: feedbackFor(this.feedbackRng, bad),
         });
       }
     });
@@ -327,22 +329,26 @@ export class SimRun {
     return `1.${this.minor[svc] ?? 0}.0`;
   }
 
-  private deploy(at: number, svc: number): Event {
+  private deploy(at: number, svc: number, id?: string): Event {
     this.minor[svc] = (this.minor[svc] ?? 0) + 1;
-    return this.change(at, svc, this.version(svc), "deploy");
+    return this.change(at, svc, this.version(svc), "deploy", id);
   }
 
-  private change(at: number, svc: number, version: string, verb: string): Event {
+  private change(at: number, svc: number, version: string, verb: string, id?: string): Event {
     const service = this.cfg.model.services[svc]?.name ?? "";
-    return this.event(at, {
-      $case: "change",
-      value: {
-        service,
-        kind: ChangeKind.CHANGE_KIND_DEPLOY,
-        version,
-        description: `${verb} ${service} ${version}`,
+    return this.event(
+      at,
+      {
+        $case: "change",
+        value: {
+          service,
+          kind: ChangeKind.CHANGE_KIND_DEPLOY,
+          version,
+          description: `${verb} ${service} ${version}`,
+        },
       },
-    });
+      id,
+    );
   }
 
   private faultMarker(at: number, phase: Timer["t"], index: number): Event[] {
@@ -351,7 +357,9 @@ export class SimRun {
     if (f.kind === "deploy-regression") {
       if (phase === "fault-start") {
         this.rollbackTo.set(index, this.version(f.svc));
-        return [this.deploy(at, f.svc)]; // indistinguishable from a routine deploy, as in life
+        // Indistinguishable from a routine deploy, as in life; only its id is
+        // known in advance, so the ground truth can name the guilty change.
+        return [this.deploy(at, f.svc, faultChangeId(this.cfg.seed, index))];
       }
       const previous = this.rollbackTo.get(index);
       return previous === undefined ? [] : [this.change(at, f.svc, previous, "rollback")];
@@ -378,6 +386,11 @@ export class SimRun {
       }),
     ];
   }
+}
+
+/** faultChangeId is the event id of the deploy that starts deploy-regression fault `index`. */
+export function faultChangeId(seed: number, index: number): string {
+  return `sim-${seed}-fault-${index}-deploy`;
 }
 
 function round(x: number, digits: number): number {

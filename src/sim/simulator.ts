@@ -4,20 +4,20 @@
 // ground truth impactd is scored against. Same seed, same events.
 
 import { InvalidArgumentError } from "../errors.js";
-import { type Event, HealthStatus } from "../gen/impactd/v1/event.js";
+import type { Event } from "../gen/impactd/v1/event.js";
 import type { Topology } from "../gen/impactd/v1/topology.js";
 import {
   defaultSeverity,
   type Fault,
-  faultEffect,
   type GroundTruth,
-  isNoise,
+  isExperienceOnly,
   validateFault,
 } from "./faults.js";
-import { resolveJourneys } from "./journeys.js";
-import { classifyHealth, EstateModel, type ModelFault } from "./model.js";
+import { resolveJourneys, type SimJourney } from "./journeys.js";
+import { EstateModel, type ModelFault } from "./model.js";
 import { Rng } from "./rng.js";
-import { DEFAULT_STATE_STEP_MS, type SimConfig, SimRun } from "./run.js";
+import { type SimConfig, SimRun } from "./run.js";
+import { computeGroundTruth } from "./truth.js";
 
 /** DEFAULT_METRIC_INTERVAL_MS is how often each service reports its metrics. */
 export const DEFAULT_METRIC_INTERVAL_MS = 10_000; // a typical Prometheus scrape interval
@@ -94,8 +94,10 @@ export class Simulator {
     const root = new Rng(seed);
     const model = new EstateModel(topology, root.fork("estate"));
     const severities = root.fork("severity");
+    const journeys = resolveJourneys(topology, model);
     const faults = opts.faults.map((f, i): ModelFault => {
       validateFault(f, i, durationMs);
+      if (isExperienceOnly(f.kind)) return experienceFault(f, i, journeys, startMs, severities);
       const svc = model.indexOf(f.service);
       if (svc === undefined) {
         throw new InvalidArgumentError(
@@ -103,10 +105,15 @@ export class Simulator {
         );
       }
       const target = model.services[svc];
-      const severity =
-        f.severity ??
-        (target === undefined ? 1 : defaultSeverity(f.kind, target, () => severities.next()));
-      return { ...f, severity, svc, absStartMs: startMs + f.startMs };
+      const severity = f.severity ?? defaultSeverity(f.kind, target, () => severities.next());
+      return {
+        ...f,
+        severity,
+        svc,
+        absStartMs: startMs + f.startMs,
+        journeyIdx: -1,
+        stepIdx: -1,
+      };
     });
     this.cfg = {
       seed,
@@ -119,7 +126,7 @@ export class Simulator {
       routineDeploysPerServicePerDay: deploys,
       model,
       faults,
-      journeys: resolveJourneys(topology, model),
+      journeys,
     };
   }
 
@@ -133,49 +140,36 @@ export class Simulator {
 
   /** groundTruth lists each injected fault with its root cause and footprint. */
   groundTruth(): GroundTruth[] {
-    const { model, startMs } = this.cfg;
-    const state = model.newState();
-    return this.cfg.faults.map((f) => {
-      const truth: GroundTruth = {
-        kind: f.kind,
-        rootCause: f.service,
-        startMs: f.absStartMs,
-        endMs: f.absStartMs + f.durationMs,
-        affected: [f.service],
-        noise: isNoise(f.kind),
-      };
-      if (truth.noise) return truth;
-      // Footprint at the fault's last instant, when ramps peak; this fault alone,
-      // so overlapping faults do not claim each other's services.
-      model.evaluate(f.absStartMs + f.durationMs - 1, [f], state);
-      model.services.forEach((s, i) => {
-        if (i !== f.svc && model.health(i, state) !== HealthStatus.HEALTH_STATUS_OK) {
-          truth.affected.push(s.name);
-        }
-      });
-      const breach = this.firstBreach(f, startMs);
-      if (breach !== undefined) truth.breachMs = breach;
-      return truth;
-    });
+    return computeGroundTruth(this.cfg);
   }
+}
 
-  // firstBreach scans the fault on the state grid for the first step its root
-  // is unhealthy. Its own dependencies are untouched by it, so the root's own
-  // effect decides; no need to evaluate the whole estate.
-  private firstBreach(f: ModelFault, startMs: number): number | undefined {
-    const s = this.cfg.model.services[f.svc];
-    if (s === undefined) return undefined;
-    const step = DEFAULT_STATE_STEP_MS;
-    const first = startMs + Math.ceil((f.absStartMs - startMs) / step) * step;
-    for (let t = first; t < f.absStartMs + f.durationMs; t += step) {
-      const eff = faultEffect(f, t - f.absStartMs, s);
-      if (eff === undefined) continue;
-      const err = 1 - (1 - s.baseErrorRate) * (1 - eff.errorRate);
-      const lat = s.baseLatencyMs * eff.latencyFactor;
-      if (classifyHealth(s, err, lat, eff.down) !== HealthStatus.HEALTH_STATUS_OK) return t;
-    }
-    return undefined;
+// experienceFault resolves an experience-only fault's journey and step.
+function experienceFault(
+  f: Fault,
+  i: number,
+  journeys: readonly SimJourney[],
+  startMs: number,
+  severities: Rng,
+): ModelFault {
+  const journeyIdx = journeys.findIndex((j) => j.name === f.journey);
+  const journey = journeys[journeyIdx];
+  if (journey === undefined) {
+    throw new InvalidArgumentError(
+      `simulator: faults[${i}].journey ${JSON.stringify(f.journey)} is not in the topology`,
+    );
   }
+  const stepIdx =
+    f.step === undefined
+      ? journey.steps.length - 1
+      : journey.steps.findIndex((s) => s.name === f.step);
+  if (stepIdx < 0) {
+    throw new InvalidArgumentError(
+      `simulator: faults[${i}].step ${JSON.stringify(f.step)} is not a step of journey ${journey.name}`,
+    );
+  }
+  const severity = f.severity ?? defaultSeverity(f.kind, undefined, () => severities.next());
+  return { ...f, severity, svc: -1, absStartMs: startMs + f.startMs, journeyIdx, stepIdx };
 }
 
 function positiveInt(key: string, value: number | undefined, fallback: number): number {

@@ -40,7 +40,6 @@ export {
   type IncidentEventRow,
   type IncidentRow,
   type JourneyImpactRow,
-  type NotificationRow,
   type PredictionRow,
   parseDateTime,
   type RejectionRow,

@@ -171,38 +171,30 @@ export type PredictionRow = {
   written_at: number;
 };
 
-/** NotificationRow is one version of a notification in `notifications`. */
-export type NotificationRow = {
-  tenant: string;
-  notification_id: string;
-  version: number;
-  incident_id: string;
-  ts: number;
-  change: string;
-  /** nats | webhook | pagerduty */
-  channel: string;
-  target: string;
-  /** pending | sent | failed */
-  status: string;
-  attempts: number;
-  sent_at: number | null;
-  last_error: string;
-  payload: string;
-  written_at: number;
-};
-
-/** EvalReportRow is one evaluation run in `eval_reports`. */
+/**
+ * EvalReportRow is one evaluation run in `eval_reports` (src/eval/store.ts):
+ * headline figures (null where the run could not compute them) and the report.
+ */
 export type EvalReportRow = {
   run_id: string;
-  started_at: number;
-  dataset: string;
+  created_at: number;
+  impactd_version: string;
   seed: number;
-  git_sha: string;
-  /** Named scores: top1, top3, noise_reduction, detection_p50_s, ... */
-  metrics: Record<string, number>;
+  cases: number;
+  estates: string[];
+  rca_top1: number | null;
+  rca_top3: number | null;
+  missed_faults: number;
+  noise_reduction: number | null;
+  detection_latency_p50_ms: number | null;
+  detection_latency_p95_ms: number | null;
+  prediction_lead_time_median_s: number | null;
+  prediction_false_alarm_rate: number | null;
+  impact_error: number | null;
+  /** 1 when a replay gave identical output, 0 when not, null when not checked. */
+  deterministic: number | null;
   /** The full report as JSON. */
   report: string;
-  written_at: number;
 };
 
 /** BenchResultRow is one benchmark case in `bench_results`. */

@@ -16,7 +16,6 @@ import type {
   IncidentEventRow,
   IncidentRow,
   JourneyImpactRow,
-  NotificationRow,
   PredictionRow,
   RejectionRow,
   ServiceHealthRow,
@@ -28,7 +27,6 @@ import {
   INCIDENT_EVENTS_DATA,
   INCIDENT_VERSIONS,
   JOURNEY_IMPACT_DATA,
-  NOTIFICATIONS_DATA,
   OUTPUT_TABLES,
   PREDICTIONS_DATA,
   REJECTED_EVENTS_DATA,
@@ -105,8 +103,6 @@ export interface Sink {
   readonly journeyImpact: TableWriter<JourneyImpactRow>;
   /** Writer for `predictions`. */
   readonly predictions: TableWriter<PredictionRow>;
-  /** Writer for `notifications`. */
-  readonly notifications: TableWriter<NotificationRow>;
   /** Writer for `eval_reports`. */
   readonly evalReports: TableWriter<EvalReportRow>;
   /** Writer for `bench_results`. */
@@ -222,7 +218,6 @@ export function sinkOver(conn: SinkConnection, writer: TableWriterOptions = {}):
     serviceHealth: make<ServiceHealthRow>(SERVICE_HEALTH_DATA.name),
     journeyImpact: make<JourneyImpactRow>(JOURNEY_IMPACT_DATA.name),
     predictions: make<PredictionRow>(PREDICTIONS_DATA.name),
-    notifications: make<NotificationRow>(NOTIFICATIONS_DATA.name),
     evalReports: make<EvalReportRow>(EVAL_REPORTS_DATA.name),
     benchResults: make<BenchResultRow>(BENCH_RESULTS_DATA.name),
   };

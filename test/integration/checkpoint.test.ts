@@ -4,20 +4,15 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { defaultConfig } from "../../src/config/config.js";
 import type { Event } from "../../src/gen/impactd/v1/event.js";
 import { IncidentStatus } from "../../src/gen/impactd/v1/incident.js";
 import { startRuntime } from "../../src/server/runtime.js";
 import { loadTopologyFile } from "../../src/topology/index.js";
+import { testConfig } from "../helpers/config.js";
 
 const dir = mkdtempSync(join(tmpdir(), "impactd-ckpt-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const config = {
-  ...defaultConfig(),
-  dataDir: dir,
-  grpc: { host: "127.0.0.1", port: 0 },
-  core: { ...defaultConfig().core, heartbeatLagMs: 0, checkpointIntervalMs: 0 },
-};
+const config = testConfig(dir);
 const T0 = Math.floor((Date.now() - 3_600_000) / 1000) * 1000;
 const health = (ts: number, service: string, status: number, id: string): Event => ({
   tsUnixMs: ts,

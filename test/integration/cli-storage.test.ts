@@ -15,15 +15,17 @@ import { sinkAdapter } from "../../src/server/runtime.js";
 import {
   INCIDENT_VERSIONS,
   type IncidentRow,
+  MIGRATIONS,
   openConnection,
   openSink,
   readRows,
+  SCHEMA_VERSION,
   type SinkConnection,
 } from "../../src/sinks/index.js";
 import { loadTopologyFile } from "../../src/topology/index.js";
 import { packageRoot } from "../../src/util/package-root.js";
-import { syntheticEvents } from "../harness/synthetic-events.js";
-import { seedPack } from "./pack-fixtures.js";
+import { seedPack } from "../helpers/pack-fixtures.js";
+import { syntheticEvents } from "../helpers/synthetic-events.js";
 
 const topologyFile = join(packageRoot(), "examples/shop.yaml");
 const EVENTS = 60_000;
@@ -171,8 +173,8 @@ describe("impactd migrate", () => {
     const args = ["--data-dir", dir, "--database", "fresh"];
     const dry = await run(migrateCommand, [...args, "--dry-run"]);
     expect(dry.out).toContain("database fresh on chdb");
-    expect(dry.out).toContain("schema version 0, newest 3");
-    expect(dry.out).toContain("-- migration 2: incident timeline");
+    expect(dry.out).toContain(`schema version 0, newest ${SCHEMA_VERSION}`);
+    expect(dry.out).toContain("-- migration 4: incident timeline");
     expect(dry.out).toContain(
       "CREATE VIEW IF NOT EXISTS fresh.events AS\nSELECT * FROM fresh.events_data FINAL;",
     );
@@ -181,7 +183,9 @@ describe("impactd migrate", () => {
     );
     expect(tables).toEqual([{ n: "0" }]);
     const applied = await run(migrateCommand, args);
-    expect(applied.out).toContain("applied 1, 2, 3; schema version 3");
+    expect(applied.out).toContain(
+      `applied ${MIGRATIONS.map((m) => m.version).join(", ")}; schema version ${SCHEMA_VERSION}`,
+    );
     const again = await run(migrateCommand, args);
     expect(again.out).toContain("nothing to do");
   });

@@ -16,8 +16,8 @@ import {
 } from "../../src/sinks/index.js";
 import { loadTopologyFile } from "../../src/topology/index.js";
 import { packageRoot } from "../../src/util/package-root.js";
-import { type ClickHouseServer, startClickHouseServer } from "../harness/clickhouse-server.js";
-import { syntheticEvents } from "../harness/synthetic-events.js";
+import { type ClickHouseServer, startClickHouseServer } from "../helpers/clickhouse-server.js";
+import { syntheticEvents } from "../helpers/synthetic-events.js";
 
 const TOTAL = 1_000_000;
 const KILLS_AT = [300_000, 650_000];

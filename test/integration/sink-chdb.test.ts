@@ -20,8 +20,8 @@ import {
   SCHEMA_VERSION,
   type Sink,
 } from "../../src/sinks/index.js";
-import { event } from "./sink-fixtures.js";
-import { sinkSuite } from "./sink-suite.js";
+import { event } from "../helpers/sink-fixtures.js";
+import { sinkSuite } from "../helpers/sink-suite.js";
 
 let dir: string;
 let databases = 0;
@@ -69,13 +69,13 @@ describe("chdb only", () => {
     }
   });
 
-  test("a database written by the skeleton (migration 1) is upgraded with its rows", async () => {
+  test("a database at migration 3 (skeleton, eval reports, outbox, as shipped) is upgraded with its rows", async () => {
     const database = `v1_${++databases}`;
     const conn = await openChdb(dir, { database });
     try {
-      // Migration 1 as the skeleton shipped it, with rows in the old tables.
-      expect(await migrate(conn, { migrations: MIGRATIONS.slice(0, 1) })).toMatchObject({
-        to: 1,
+      // Migrations 1-3 as they shipped, with rows in the old tables.
+      expect(await migrate(conn, { migrations: MIGRATIONS.slice(0, 3) })).toMatchObject({
+        to: 3,
       });
       const old = [event(1), event(2, { event_id: "" }), event(3, { event_id: "" })];
       await conn.command(
@@ -86,15 +86,24 @@ describe("chdb only", () => {
         `INSERT INTO ${database}.rejected_events (tenant, received_at, code, reason, payload)
          VALUES ('default', now64(3), 'MALFORMED', 'bad', '{}')`,
       );
-      expect(await migrate(conn)).toEqual({ from: 1, to: SCHEMA_VERSION, applied: [2, 3] });
+      await conn.command(
+        `INSERT INTO ${database}.eval_reports (run_id, created_at, cases, rca_top1, estates, report)
+         VALUES ('run-1', now64(3), 200, 0.93, ['shop'], '{"cases":200}')`,
+      );
+      expect(await migrate(conn)).toEqual({ from: 3, to: SCHEMA_VERSION, applied: [4, 5] });
       const engines = await conn.query<{ name: string; engine: string }>(
-        "SELECT name, engine FROM system.tables WHERE database = {db:String} AND name IN ('events', 'rejected_events') ORDER BY name",
+        "SELECT name, engine FROM system.tables WHERE database = {db:String} AND name IN ('events', 'rejected_events', 'eval_reports', 'notifications') ORDER BY name",
         { db: database },
       );
       expect(engines).toEqual([
+        { name: "eval_reports", engine: "View" },
         { name: "events", engine: "View" },
+        { name: "notifications", engine: "View" },
         { name: "rejected_events", engine: "View" },
       ]);
+      expect(
+        await conn.query(`SELECT run_id, cases, rca_top1, estates FROM ${database}.eval_reports`),
+      ).toEqual([{ run_id: "run-1", cases: 200, rca_top1: 0.93, estates: ["shop"] }]);
       const rows = await readRows<EventRow>(conn, EVENTS_DATA, { orderBy: "ts" });
       expect(rows.map((r) => [r.ts, r.event_id.startsWith("m:") ? "m:" : r.event_id])).toEqual([
         [event(1).ts, "ev-1"],
@@ -105,9 +114,12 @@ describe("chdb only", () => {
         { code: "MALFORMED" },
       ]);
       // Interrupted after the copy and run again: nothing doubles.
-      const copy = MIGRATIONS[2]?.steps(ddlContext(conn)) ?? [];
+      const copy = MIGRATIONS[4]?.steps(ddlContext(conn)) ?? [];
       for (const step of copy) if (step.kind === "run") await step.run(conn);
       expect(await conn.query(`SELECT count() AS n FROM ${database}.events`)).toEqual([{ n: "3" }]);
+      expect(await conn.query(`SELECT count() AS n FROM ${database}.eval_reports`)).toEqual([
+        { n: "1" },
+      ]);
     } finally {
       await conn.close();
     }

@@ -2,9 +2,9 @@
 // legacy mapping) that this file starts on free loopback ports in a temp dir.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { openSink } from "../../src/sinks/index.js";
-import { type ClickHouseServer, startClickHouseServer } from "../harness/clickhouse-server.js";
-import { event } from "./sink-fixtures.js";
-import { sinkSuite } from "./sink-suite.js";
+import { type ClickHouseServer, startClickHouseServer } from "../helpers/clickhouse-server.js";
+import { event } from "../helpers/sink-fixtures.js";
+import { sinkSuite } from "../helpers/sink-suite.js";
 
 let server: ClickHouseServer;
 let databases = 0;

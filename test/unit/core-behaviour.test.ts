@@ -132,8 +132,8 @@ describe("journey impact", () => {
     expect(peak).toBeGreaterThan(350);
     expect(peak).toBeLessThan(420);
     expect(Math.min(...impact.map((o) => o.successRatio))).toBeLessThan(0.65);
-    const burst = impact.find((o) => o.customersAffectedPerMin > 300);
-    expect(burst?.burnRateShort).toBeGreaterThan(14.4);
+    // 40% failing against a 1% budget burns it at ~40x over 5 minutes.
+    expect(Math.max(...impact.map((o) => o.burnRateShort))).toBeGreaterThan(14.4);
     const sev = of(out, "severity").map((s) => s.severity);
     expect(sev).toContain(1); // critical
   });

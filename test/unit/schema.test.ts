@@ -120,8 +120,8 @@ describe("DDL", () => {
 
 describe("migrations", () => {
   test("versions increase; the newest is SCHEMA_VERSION; steps render on every mapping", () => {
-    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3]);
-    expect(SCHEMA_VERSION).toBe(3);
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5]);
+    expect(SCHEMA_VERSION).toBe(5);
     for (const ctx of [modern, legacy, { ...modern, cluster: "c" }]) {
       for (const m of MIGRATIONS) expect(m.steps(ctx).length).toBeGreaterThan(0);
     }
@@ -139,5 +139,75 @@ describe("migrations", () => {
     const rejected = sql.find((s) => s.includes("impactd.rejected_events ("));
     expect(rejected).toContain("ENGINE = MergeTree\nORDER BY (tenant, received_at)");
     expect(rejected).not.toContain("rejection_id");
+  });
+
+  test("migrations 2 and 3 create eval_reports and the notifications outbox as they shipped", () => {
+    const sql = (i: number) =>
+      MIGRATIONS[i]?.steps(modern).map((s) => (s.kind === "sql" ? s.sql : "")) ?? [];
+    const columns = (ddl: string | undefined) =>
+      (ddl ?? "")
+        .slice((ddl ?? "").indexOf("(") + 1, (ddl ?? "").indexOf("\n) "))
+        .split(",\n")
+        .map((l) => l.trim());
+    const [evals] = sql(1);
+    expect(evals).toContain("CREATE TABLE IF NOT EXISTS impactd.eval_reports (");
+    expect(evals).toContain("ENGINE = MergeTree\nORDER BY (created_at, run_id)");
+    // The columns main shipped in migration 2 (src/eval/store.ts writes them).
+    expect(columns(evals)).toEqual([
+      "run_id String",
+      "created_at DateTime64(3, 'UTC')",
+      "impactd_version String",
+      "seed Int64",
+      "cases UInt32",
+      "estates Array(String)",
+      "rca_top1 Nullable(Float64)",
+      "rca_top3 Nullable(Float64)",
+      "missed_faults UInt32",
+      "noise_reduction Nullable(Float64)",
+      "detection_latency_p50_ms Nullable(Float64)",
+      "detection_latency_p95_ms Nullable(Float64)",
+      "prediction_lead_time_median_s Nullable(Float64)",
+      "prediction_false_alarm_rate Nullable(Float64)",
+      "impact_error Nullable(Float64)",
+      "deterministic Nullable(UInt8)",
+      "report String",
+    ]);
+    const [outbox, view] = sql(2);
+    expect(outbox).toContain(
+      "ENGINE = ReplacingMergeTree(revision)\nPARTITION BY toYYYYMM(created_at)\nORDER BY (tenant, notification_id)",
+    );
+    expect(view).toBe(
+      "CREATE VIEW IF NOT EXISTS impactd.notifications AS\nSELECT * FROM impactd.notifications_data FINAL",
+    );
+    // The columns main shipped in migration 3 (src/notify/rows.ts writes them).
+    expect(columns(outbox).map((c) => c.split(" ")[0])).toEqual([
+      "tenant",
+      "notification_id",
+      "revision",
+      "incident_id",
+      "incident_version",
+      "change",
+      "changes",
+      "action",
+      "ts",
+      "team",
+      "target",
+      "kind",
+      "address",
+      "dedup_key",
+      "paged",
+      "tiers",
+      "incident_status",
+      "severity",
+      "root_cause",
+      "status",
+      "attempts",
+      "last_error",
+      "deliver_after",
+      "created_at",
+      "delivered_at",
+      "payload",
+      "written_at",
+    ]);
   });
 });

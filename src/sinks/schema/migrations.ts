@@ -58,6 +58,15 @@ const EVENTS_V1: TableDef = {
   orderBy: ["tenant", "service", "ts"],
 };
 
+/** EVAL_REPORTS_V2 is `eval_reports` as migration 2 created it: a plain MergeTree. */
+const EVAL_REPORTS_V2: TableDef = {
+  ...EVAL_REPORTS_DATA,
+  name: "eval_reports",
+  view: undefined,
+  engine: "MergeTree",
+  partitionBy: undefined,
+};
+
 /** REJECTED_EVENTS_V1 is `rejected_events` as migration 1 created it. */
 const REJECTED_EVENTS_V1: TableDef = {
   ...REJECTED_EVENTS_DATA,
@@ -153,24 +162,33 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 2,
-    name: "incident timeline, service health, journey impact, predictions, notifications, eval reports, bench results",
+    name: "eval reports",
+    steps: (ctx) => createTableSql(ctx, EVAL_REPORTS_V2).map(sql),
+  },
+  {
+    version: 3,
+    name: "notifications outbox and view",
+    steps: (ctx) => tableAndView(ctx, NOTIFICATIONS_DATA),
+  },
+  {
+    version: 4,
+    name: "incident timeline, service health, journey impact, predictions, bench results",
     steps: (ctx) =>
       [
         INCIDENT_EVENTS_DATA,
         SERVICE_HEALTH_DATA,
         JOURNEY_IMPACT_DATA,
         PREDICTIONS_DATA,
-        NOTIFICATIONS_DATA,
-        EVAL_REPORTS_DATA,
         BENCH_RESULTS_DATA,
       ].flatMap((def) => tableAndView(ctx, def)),
   },
   {
-    version: 3,
-    name: "events and rejected events deduplicated at read (views over FINAL), partitioned by day",
+    version: 5,
+    name: "events, rejected events and eval reports deduplicated at read (views over FINAL), partitioned",
     steps: (ctx) => [
       ...replaceWithView(ctx, EVENTS_V1, EVENTS_DATA, "event_id"),
       ...replaceWithView(ctx, REJECTED_EVENTS_V1, REJECTED_EVENTS_DATA, "rejection_id"),
+      ...replaceWithView(ctx, EVAL_REPORTS_V2, EVAL_REPORTS_DATA, "run_id"),
     ],
   },
 ];

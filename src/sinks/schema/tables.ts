@@ -271,62 +271,119 @@ export const PREDICTIONS_DATA: TableDef = {
   shardKey: "cityHash64(tenant, prediction_id)",
 };
 
-/** NOTIFICATIONS_DATA records notifications sent (written by the notifier). */
+/**
+ * NOTIFICATIONS_DATA is the notifier's outbox (src/notify): a row is written
+ * pending before a send and again after each attempt, so a restart resends
+ * what was in flight with the same id.
+ */
 export const NOTIFICATIONS_DATA: TableDef = {
   name: "notifications_data",
   view: "notifications",
-  doc: "Notifications about incident changes (NATS, webhook, PagerDuty), one row per version of each.",
+  doc: "Notifications about incident changes (Alertmanager webhook, PagerDuty, NATS), one row per revision of each; the view keeps the latest.",
   columns: [
     tenant,
     c(
       "notification_id",
       "String",
-      "Deterministic id (incident, change, target), so instances never send one twice.",
+      "Stable id: a hash of tenant, incident, change, incident version, team and target.",
     ),
-    c("version", "UInt64", "Increases with each delivery attempt; the highest wins."),
+    c("revision", "UInt32", "Row revision, raised by every write; the highest wins."),
     c("incident_id", "String", "Incident notified about."),
-    c("ts", DT, "Event time of the incident change."),
-    c("change", LC, "What changed: opened, root_cause_changed, escalated, resolved, ..."),
-    c("channel", LC, "nats, webhook, pagerduty."),
-    c("target", "String", "Subject or URL."),
-    c("status", LC, "pending, sent, failed."),
+    c("incident_version", "UInt64", "Incident version the notification describes."),
+    c("change", LC, "Main change: opened, routed, rerouted, escalated, root_cause_changed, ..."),
+    c("changes", "Array(String)", "Every change the notification reports, the main one first."),
+    c("action", LC, "What the receiver should do with its alert: trigger, acknowledge, resolve."),
+    c("ts", DT, "Event time of the incident version."),
+    c("team", LC, "Team notified."),
+    c("target", "String", "Name of the team's notification target."),
+    c("kind", LC, "Wire format: alertmanager_webhook, pagerduty, nats."),
+    c("address", "String", "URL or NATS subject the payload goes to."),
+    c(
+      "dedup_key",
+      "String",
+      "Per-incident key the receiver de-duplicates on (PagerDuty dedup_key).",
+    ),
+    c("paged", "Array(String)", "On-call handles this notification pages."),
+    c("tiers", "Array(UInt8)", "Escalation tier of each paged handle (0 = first)."),
+    c("incident_status", LC, "Incident status at that version."),
+    c("severity", LC, "Incident severity at that version."),
+    c("root_cause", "String", "Top root-cause candidate at that version."),
+    c("status", LC, "pending, delivered, failed, superseded."),
     c("attempts", "UInt32", "Delivery attempts so far."),
-    c("sent_at", NDT, "When delivery succeeded."),
     c("last_error", "String", "Last delivery error."),
-    c("payload", "String", "What was sent."),
+    c(
+      "deliver_after",
+      DT,
+      "Not sent before this wall-clock time (quiet hours); epoch 0 = at once.",
+    ),
+    c("created_at", DT, "When the notification was decided (wall clock)."),
+    c("delivered_at", NDT, "When delivery succeeded."),
+    c("payload", "String", "The exact body sent, so a resend is byte for byte the same."),
     writtenAt,
   ],
   engine: "ReplacingMergeTree",
-  versionColumn: "version",
-  partitionBy: "toYYYYMMDD(ts)",
+  versionColumn: "revision",
+  partitionBy: "toYYYYMM(created_at)",
   orderBy: ["tenant", "notification_id"],
-  retentionColumn: "ts",
+  retentionColumn: "created_at",
   shardKey: "cityHash64(tenant, notification_id)",
 };
 
-/** EVAL_REPORTS_DATA holds evaluation runs against ground truth. */
+/** EVAL_REPORT_COLUMNS are the columns of `eval_reports`, as migration 2 created them. */
+export const EVAL_REPORT_COLUMNS: readonly ColumnDef[] = [
+  c("run_id", "String", "Run id."),
+  c("created_at", DT, "When the report was made."),
+  c("impactd_version", "String", "impactd version evaluated."),
+  c("seed", "Int64", "Seed the fault cases were drawn with."),
+  c("cases", "UInt32", "Fault cases run."),
+  c("estates", "Array(String)", "Estates the cases ran on."),
+  c("rca_top1", "Nullable(Float64)", "Share of real faults whose root service ranked first."),
+  c(
+    "rca_top3",
+    "Nullable(Float64)",
+    "Share of real faults whose root service ranked in the top 3.",
+  ),
+  c("missed_faults", "UInt32", "Real faults no incident explained."),
+  c("noise_reduction", "Nullable(Float64)", "1 - incidents / FIRING alert notifications sent."),
+  c("detection_latency_p50_ms", "Nullable(Float64)", "Median fault-to-incident latency in ms."),
+  c(
+    "detection_latency_p95_ms",
+    "Nullable(Float64)",
+    "95th percentile fault-to-incident latency in ms.",
+  ),
+  c(
+    "prediction_lead_time_median_s",
+    "Nullable(Float64)",
+    "Median lead time of predictions in seconds.",
+  ),
+  c(
+    "prediction_false_alarm_rate",
+    "Nullable(Float64)",
+    "The core's own verdicts: false alarms / (hits + false alarms).",
+  ),
+  c(
+    "impact_error",
+    "Nullable(Float64)",
+    "Customers-affected error pooled over scored fault-minutes: sum of abs(estimate - truth) / sum of truth.",
+  ),
+  c(
+    "deterministic",
+    "Nullable(UInt8)",
+    "1 when a replay gave identical output (null: not checked).",
+  ),
+  c("report", "String", "The full report as JSON (breakdowns, per-case results)."),
+];
+
+/** EVAL_REPORTS_DATA holds evaluation runs against ground truth (`impactd eval`). */
 export const EVAL_REPORTS_DATA: TableDef = {
   name: "eval_reports_data",
   view: "eval_reports",
-  doc: "Evaluation reports: root-cause accuracy, noise reduction, detection and prediction quality per run.",
-  columns: [
-    c("run_id", "String", "Run id."),
-    c("started_at", DT, "When the run started."),
-    c("dataset", LC, "Scenario or dataset name."),
-    c("seed", "UInt64", "Simulation seed (0 for real datasets)."),
-    c("git_sha", "String", "Commit evaluated."),
-    c(
-      "metrics",
-      "Map(String, Float64)",
-      "Named scores (top1, top3, noise_reduction, detection_p50_s, ...).",
-    ),
-    c("report", "String", "The full report as JSON."),
-    writtenAt,
-  ],
+  doc: "Evaluation runs (`impactd eval`): headline figures as columns, to chart runs with plain SQL, and the full report.",
+  columns: EVAL_REPORT_COLUMNS,
   engine: "ReplacingMergeTree",
-  partitionBy: "toYYYYMM(started_at)",
-  orderBy: ["dataset", "started_at", "run_id"],
-  retentionColumn: "started_at",
+  partitionBy: "toYYYYMM(created_at)",
+  orderBy: ["created_at", "run_id"],
+  retentionColumn: "created_at",
   shardKey: "cityHash64(run_id)",
 };
 

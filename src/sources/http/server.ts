@@ -3,6 +3,7 @@
 // a stable code; refused payloads are stored in rejected_events; a backed-up
 // sink is answered 503 with Retry-After instead of buffering.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { Server as TlsServer } from "node:tls";
 import { AlertSeverity, AlertState, IncidentActionKind } from "../../gen/impactd/v1/event.js";
 import { IncidentStatus } from "../../gen/impactd/v1/incident.js";
 import type { Metrics } from "../../metrics/index.js";
@@ -458,7 +459,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   const port = typeof addr === "object" && addr !== null ? addr.port : 0;
   return {
     port,
-    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    url: `${server instanceof TlsServer ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -31,6 +31,7 @@ import {
   RejectCode,
   type ValidationLimits,
 } from "../../pipeline/validate.js";
+import { grpcStatusOf } from "../../security/errors.js";
 import type { Conversion, ConvertContext } from "./convert.js";
 import { convertLogs } from "./logs.js";
 import { convertMetrics, type MetricsConversion } from "./metrics.js";
@@ -179,7 +180,8 @@ export async function startOtlpServer(opts: OtlpServerOptions): Promise<OtlpServ
     ) => {
       exportCall(signal, call, callback).catch((err: unknown) => {
         try {
-          callback({ code: status.INTERNAL, details: `otlp: ${(err as Error).message}` });
+          // Refusals raised on purpose (auth) keep their status; the rest is a bug.
+          callback({ code: grpcStatusOf(err), details: `otlp: ${(err as Error).message}` });
         } catch {
           // Already answered or cancelled: nothing left to tell the client.
         }

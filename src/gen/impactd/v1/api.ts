@@ -23,7 +23,16 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Event } from "./event.js";
-import { Incident, IncidentStatus, incidentStatusFromJSON, incidentStatusToJSON } from "./incident.js";
+import {
+  Incident,
+  IncidentSeverity,
+  incidentSeverityFromJSON,
+  incidentSeverityToJSON,
+  IncidentStatus,
+  incidentStatusFromJSON,
+  incidentStatusToJSON,
+  JourneyImpact,
+} from "./incident.js";
 import { Topology } from "./topology.js";
 
 export const protobufPackage = "impactd.v1";
@@ -69,6 +78,11 @@ export interface IngestResponse {
    * were added as unattached nodes.
    */
   unknownServices: string[];
+  /**
+   * When events were refused for a reason a retry can cure (rate limit,
+   * overload): how long to wait first, in ms. 0 otherwise.
+   */
+  retryAfterMs: number;
 }
 
 /** WatchIncidentsRequest selects the incidents to stream. */
@@ -77,6 +91,14 @@ export interface WatchIncidentsRequest {
   tenant: string;
   /** When true, the stream starts with the current version of every open incident. */
   includeOpen: boolean;
+  /**
+   * Resume after this update sequence (the last IncidentUpdate.sequence the
+   * client saw): updates after it are replayed, then live ones follow. 0 =
+   * start from now. When the server no longer holds the updates after the
+   * cursor (too old, or from before a restart), the stream starts with the
+   * current version of every open incident marked `resync`.
+   */
+  cursor: number;
 }
 
 /** IncidentUpdate is a new version of an incident. */
@@ -84,8 +106,23 @@ export interface IncidentUpdate {
   incident:
     | Incident
     | undefined;
-  /** What changed: "opened", "updated", "root_cause_changed", "resolved", ... */
+  /**
+   * What changed: "opened", "updated", "root_cause_changed", "resolved", ...
+   * ("current" on updates that only restate the current version).
+   */
   changes: string[];
+  /**
+   * Per-tenant update sequence, increasing by one per incident version; pass
+   * the last one seen as WatchIncidentsRequest.cursor to resume.
+   */
+  sequence: number;
+  /**
+   * True when the stream's cursor could not be honoured (too old, or from
+   * before a restart). The stream then starts with one update that has
+   * resync set and no incident, followed by the current version of every open
+   * incident (also marked resync): the client should replace its view.
+   */
+  resync: boolean;
 }
 
 /** ListIncidentsRequest filters incidents. */
@@ -95,13 +132,74 @@ export interface ListIncidentsRequest {
   statuses: IncidentStatus[];
   /** Only incidents with this member service. */
   service: string;
-  /** Maximum number returned; 0 = 100. */
+  /** Maximum number returned; 0 = 100, at most 1000. */
   pageSize: number;
+  /** Only incidents with these severities; empty means all. */
+  severities: IncidentSeverity[];
+  /**
+   * Only incidents active at some time in [since, until) (event time, ms):
+   * opened before `until` and not resolved before `since`. 0 = unbounded.
+   */
+  sinceUnixMs: number;
+  untilUnixMs: number;
+  /** next_page_token of the previous response, to read the next page. */
+  pageToken: string;
 }
 
 /** ListIncidentsResponse holds matching incidents, newest first. */
 export interface ListIncidentsResponse {
   incidents: Incident[];
+  /** Pass as page_token to read the next page; empty on the last page. */
+  nextPageToken: string;
+}
+
+/** GetJourneyImpactRequest names the tenant and optionally one journey. */
+export interface GetJourneyImpactRequest {
+  tenant: string;
+  /** Only this journey; empty means every journey of the topology. */
+  journey: string;
+}
+
+/** IncidentJourneyImpact is one open incident's impact on a journey. */
+export interface IncidentJourneyImpact {
+  incidentId: string;
+  status: IncidentStatus;
+  severity: IncidentSeverity;
+  impact: JourneyImpact | undefined;
+}
+
+/** JourneyImpactSummary is the state of one journey. */
+export interface JourneyImpactSummary {
+  journey: string;
+  /** Lowest estimated success ratio among the incidents (1 when none). */
+  successRatio: number;
+  /** Customers per minute failing the journey, summed over the incidents. */
+  customersAffectedPerMin: number;
+  /** The open incidents that impact the journey, most severe first. */
+  incidents: IncidentJourneyImpact[];
+}
+
+/** GetJourneyImpactResponse holds one summary per journey. */
+export interface GetJourneyImpactResponse {
+  journeys: JourneyImpactSummary[];
+}
+
+/** AcknowledgeRequest names the incident and who acknowledges it. */
+export interface AcknowledgeRequest {
+  tenant: string;
+  id: string;
+  /** Who acts; with auth on, the token's name is recorded with it. */
+  actor: string;
+  note: string;
+}
+
+/** ResolveRequest names the incident and who resolves it. */
+export interface ResolveRequest {
+  tenant: string;
+  id: string;
+  /** Who acts; with auth on, the token's name is recorded with it. */
+  actor: string;
+  note: string;
 }
 
 /** GetIncidentRequest names one incident. */
@@ -339,7 +437,7 @@ export const Rejection: MessageFns<Rejection> = {
 };
 
 function createBaseIngestResponse(): IngestResponse {
-  return { batchId: 0, accepted: 0, rejections: [], duplicates: 0, unknownServices: [] };
+  return { batchId: 0, accepted: 0, rejections: [], duplicates: 0, unknownServices: [], retryAfterMs: 0 };
 }
 
 export const IngestResponse: MessageFns<IngestResponse> = {
@@ -358,6 +456,9 @@ export const IngestResponse: MessageFns<IngestResponse> = {
     }
     for (const v of message.unknownServices) {
       writer.uint32(42).string(v!);
+    }
+    if (message.retryAfterMs !== 0) {
+      writer.uint32(48).uint32(message.retryAfterMs);
     }
     return writer;
   },
@@ -415,6 +516,14 @@ export const IngestResponse: MessageFns<IngestResponse> = {
             message.unknownServices.push(reader.string());
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.retryAfterMs = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -444,6 +553,11 @@ export const IngestResponse: MessageFns<IngestResponse> = {
         : globalThis.Array.isArray(object?.unknown_services)
         ? object.unknown_services.map((e: any) => globalThis.String(e))
         : [],
+      retryAfterMs: isSet(object.retryAfterMs)
+        ? globalThis.Number(object.retryAfterMs)
+        : isSet(object.retry_after_ms)
+        ? globalThis.Number(object.retry_after_ms)
+        : 0,
     };
   },
 
@@ -464,6 +578,9 @@ export const IngestResponse: MessageFns<IngestResponse> = {
     if (message.unknownServices?.length) {
       obj.unknownServices = message.unknownServices;
     }
+    if (message.retryAfterMs !== 0) {
+      obj.retryAfterMs = Math.round(message.retryAfterMs);
+    }
     return obj;
   },
 
@@ -477,12 +594,13 @@ export const IngestResponse: MessageFns<IngestResponse> = {
     message.rejections = object.rejections?.map((e) => Rejection.fromPartial(e)) || [];
     message.duplicates = object.duplicates ?? 0;
     message.unknownServices = object.unknownServices?.map((e) => e) || [];
+    message.retryAfterMs = object.retryAfterMs ?? 0;
     return message;
   },
 };
 
 function createBaseWatchIncidentsRequest(): WatchIncidentsRequest {
-  return { tenant: "", includeOpen: false };
+  return { tenant: "", includeOpen: false, cursor: 0 };
 }
 
 export const WatchIncidentsRequest: MessageFns<WatchIncidentsRequest> = {
@@ -492,6 +610,9 @@ export const WatchIncidentsRequest: MessageFns<WatchIncidentsRequest> = {
     }
     if (message.includeOpen !== false) {
       writer.uint32(16).bool(message.includeOpen);
+    }
+    if (message.cursor !== 0) {
+      writer.uint32(24).uint64(message.cursor);
     }
     return writer;
   },
@@ -525,6 +646,14 @@ export const WatchIncidentsRequest: MessageFns<WatchIncidentsRequest> = {
             message.includeOpen = reader.bool();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.cursor = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -545,6 +674,7 @@ export const WatchIncidentsRequest: MessageFns<WatchIncidentsRequest> = {
         : isSet(object.include_open)
         ? globalThis.Boolean(object.include_open)
         : false,
+      cursor: isSet(object.cursor) ? globalThis.Number(object.cursor) : 0,
     };
   },
 
@@ -556,6 +686,9 @@ export const WatchIncidentsRequest: MessageFns<WatchIncidentsRequest> = {
     if (message.includeOpen !== false) {
       obj.includeOpen = message.includeOpen;
     }
+    if (message.cursor !== 0) {
+      obj.cursor = Math.round(message.cursor);
+    }
     return obj;
   },
 
@@ -566,12 +699,13 @@ export const WatchIncidentsRequest: MessageFns<WatchIncidentsRequest> = {
     const message = createBaseWatchIncidentsRequest();
     message.tenant = object.tenant ?? "";
     message.includeOpen = object.includeOpen ?? false;
+    message.cursor = object.cursor ?? 0;
     return message;
   },
 };
 
 function createBaseIncidentUpdate(): IncidentUpdate {
-  return { incident: undefined, changes: [] };
+  return { incident: undefined, changes: [], sequence: 0, resync: false };
 }
 
 export const IncidentUpdate: MessageFns<IncidentUpdate> = {
@@ -581,6 +715,12 @@ export const IncidentUpdate: MessageFns<IncidentUpdate> = {
     }
     for (const v of message.changes) {
       writer.uint32(18).string(v!);
+    }
+    if (message.sequence !== 0) {
+      writer.uint32(24).uint64(message.sequence);
+    }
+    if (message.resync !== false) {
+      writer.uint32(32).bool(message.resync);
     }
     return writer;
   },
@@ -614,6 +754,22 @@ export const IncidentUpdate: MessageFns<IncidentUpdate> = {
             message.changes.push(reader.string());
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.sequence = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.resync = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -630,6 +786,8 @@ export const IncidentUpdate: MessageFns<IncidentUpdate> = {
     return {
       incident: isSet(object.incident) ? Incident.fromJSON(object.incident) : undefined,
       changes: globalThis.Array.isArray(object?.changes) ? object.changes.map((e: any) => globalThis.String(e)) : [],
+      sequence: isSet(object.sequence) ? globalThis.Number(object.sequence) : 0,
+      resync: isSet(object.resync) ? globalThis.Boolean(object.resync) : false,
     };
   },
 
@@ -640,6 +798,12 @@ export const IncidentUpdate: MessageFns<IncidentUpdate> = {
     }
     if (message.changes?.length) {
       obj.changes = message.changes;
+    }
+    if (message.sequence !== 0) {
+      obj.sequence = Math.round(message.sequence);
+    }
+    if (message.resync !== false) {
+      obj.resync = message.resync;
     }
     return obj;
   },
@@ -653,12 +817,23 @@ export const IncidentUpdate: MessageFns<IncidentUpdate> = {
       ? Incident.fromPartial(object.incident)
       : undefined;
     message.changes = object.changes?.map((e) => e) || [];
+    message.sequence = object.sequence ?? 0;
+    message.resync = object.resync ?? false;
     return message;
   },
 };
 
 function createBaseListIncidentsRequest(): ListIncidentsRequest {
-  return { tenant: "", statuses: [], service: "", pageSize: 0 };
+  return {
+    tenant: "",
+    statuses: [],
+    service: "",
+    pageSize: 0,
+    severities: [],
+    sinceUnixMs: 0,
+    untilUnixMs: 0,
+    pageToken: "",
+  };
 }
 
 export const ListIncidentsRequest: MessageFns<ListIncidentsRequest> = {
@@ -678,6 +853,22 @@ export const ListIncidentsRequest: MessageFns<ListIncidentsRequest> = {
     }
     if (message.pageSize !== 0) {
       writer.uint32(32).uint32(message.pageSize);
+    }
+    if (message.severities.length !== 0) {
+      writer.uint32(42).fork();
+      for (const v of message.severities) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    if (message.sinceUnixMs !== 0) {
+      writer.uint32(48).int64(message.sinceUnixMs);
+    }
+    if (message.untilUnixMs !== 0) {
+      writer.uint32(56).int64(message.untilUnixMs);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(66).string(message.pageToken);
     }
     return writer;
   },
@@ -737,6 +928,48 @@ export const ListIncidentsRequest: MessageFns<ListIncidentsRequest> = {
             message.pageSize = reader.uint32();
             continue;
           }
+          case 5: {
+            if (tag === 40) {
+              message.severities.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 42) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.severities.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.sinceUnixMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.untilUnixMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -761,6 +994,24 @@ export const ListIncidentsRequest: MessageFns<ListIncidentsRequest> = {
         : isSet(object.page_size)
         ? globalThis.Number(object.page_size)
         : 0,
+      severities: globalThis.Array.isArray(object?.severities)
+        ? object.severities.map((e: any) => incidentSeverityFromJSON(e))
+        : [],
+      sinceUnixMs: isSet(object.sinceUnixMs)
+        ? globalThis.Number(object.sinceUnixMs)
+        : isSet(object.since_unix_ms)
+        ? globalThis.Number(object.since_unix_ms)
+        : 0,
+      untilUnixMs: isSet(object.untilUnixMs)
+        ? globalThis.Number(object.untilUnixMs)
+        : isSet(object.until_unix_ms)
+        ? globalThis.Number(object.until_unix_ms)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
     };
   },
 
@@ -778,6 +1029,18 @@ export const ListIncidentsRequest: MessageFns<ListIncidentsRequest> = {
     if (message.pageSize !== 0) {
       obj.pageSize = Math.round(message.pageSize);
     }
+    if (message.severities?.length) {
+      obj.severities = message.severities.map((e) => incidentSeverityToJSON(e));
+    }
+    if (message.sinceUnixMs !== 0) {
+      obj.sinceUnixMs = Math.round(message.sinceUnixMs);
+    }
+    if (message.untilUnixMs !== 0) {
+      obj.untilUnixMs = Math.round(message.untilUnixMs);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
     return obj;
   },
 
@@ -790,18 +1053,25 @@ export const ListIncidentsRequest: MessageFns<ListIncidentsRequest> = {
     message.statuses = object.statuses?.map((e) => e) || [];
     message.service = object.service ?? "";
     message.pageSize = object.pageSize ?? 0;
+    message.severities = object.severities?.map((e) => e) || [];
+    message.sinceUnixMs = object.sinceUnixMs ?? 0;
+    message.untilUnixMs = object.untilUnixMs ?? 0;
+    message.pageToken = object.pageToken ?? "";
     return message;
   },
 };
 
 function createBaseListIncidentsResponse(): ListIncidentsResponse {
-  return { incidents: [] };
+  return { incidents: [], nextPageToken: "" };
 }
 
 export const ListIncidentsResponse: MessageFns<ListIncidentsResponse> = {
   encode(message: ListIncidentsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.incidents) {
       Incident.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
     }
     return writer;
   },
@@ -827,6 +1097,14 @@ export const ListIncidentsResponse: MessageFns<ListIncidentsResponse> = {
             message.incidents.push(Incident.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -844,6 +1122,11 @@ export const ListIncidentsResponse: MessageFns<ListIncidentsResponse> = {
       incidents: globalThis.Array.isArray(object?.incidents)
         ? object.incidents.map((e: any) => Incident.fromJSON(e))
         : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
     };
   },
 
@@ -851,6 +1134,9 @@ export const ListIncidentsResponse: MessageFns<ListIncidentsResponse> = {
     const obj: any = {};
     if (message.incidents?.length) {
       obj.incidents = message.incidents.map((e) => Incident.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
     }
     return obj;
   },
@@ -861,6 +1147,647 @@ export const ListIncidentsResponse: MessageFns<ListIncidentsResponse> = {
   fromPartial(object: DeepPartial<ListIncidentsResponse>): ListIncidentsResponse {
     const message = createBaseListIncidentsResponse();
     message.incidents = object.incidents?.map((e) => Incident.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseGetJourneyImpactRequest(): GetJourneyImpactRequest {
+  return { tenant: "", journey: "" };
+}
+
+export const GetJourneyImpactRequest: MessageFns<GetJourneyImpactRequest> = {
+  encode(message: GetJourneyImpactRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenant !== "") {
+      writer.uint32(10).string(message.tenant);
+    }
+    if (message.journey !== "") {
+      writer.uint32(18).string(message.journey);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetJourneyImpactRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetJourneyImpactRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenant = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.journey = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetJourneyImpactRequest {
+    return {
+      tenant: isSet(object.tenant) ? globalThis.String(object.tenant) : "",
+      journey: isSet(object.journey) ? globalThis.String(object.journey) : "",
+    };
+  },
+
+  toJSON(message: GetJourneyImpactRequest): unknown {
+    const obj: any = {};
+    if (message.tenant !== "") {
+      obj.tenant = message.tenant;
+    }
+    if (message.journey !== "") {
+      obj.journey = message.journey;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetJourneyImpactRequest>): GetJourneyImpactRequest {
+    return GetJourneyImpactRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetJourneyImpactRequest>): GetJourneyImpactRequest {
+    const message = createBaseGetJourneyImpactRequest();
+    message.tenant = object.tenant ?? "";
+    message.journey = object.journey ?? "";
+    return message;
+  },
+};
+
+function createBaseIncidentJourneyImpact(): IncidentJourneyImpact {
+  return { incidentId: "", status: 0, severity: 0, impact: undefined };
+}
+
+export const IncidentJourneyImpact: MessageFns<IncidentJourneyImpact> = {
+  encode(message: IncidentJourneyImpact, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.incidentId !== "") {
+      writer.uint32(10).string(message.incidentId);
+    }
+    if (message.status !== 0) {
+      writer.uint32(16).int32(message.status);
+    }
+    if (message.severity !== 0) {
+      writer.uint32(24).int32(message.severity);
+    }
+    if (message.impact !== undefined) {
+      JourneyImpact.encode(message.impact, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IncidentJourneyImpact {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIncidentJourneyImpact();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.incidentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.severity = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.impact = JourneyImpact.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): IncidentJourneyImpact {
+    return {
+      incidentId: isSet(object.incidentId)
+        ? globalThis.String(object.incidentId)
+        : isSet(object.incident_id)
+        ? globalThis.String(object.incident_id)
+        : "",
+      status: isSet(object.status) ? incidentStatusFromJSON(object.status) : 0,
+      severity: isSet(object.severity) ? incidentSeverityFromJSON(object.severity) : 0,
+      impact: isSet(object.impact) ? JourneyImpact.fromJSON(object.impact) : undefined,
+    };
+  },
+
+  toJSON(message: IncidentJourneyImpact): unknown {
+    const obj: any = {};
+    if (message.incidentId !== "") {
+      obj.incidentId = message.incidentId;
+    }
+    if (message.status !== 0) {
+      obj.status = incidentStatusToJSON(message.status);
+    }
+    if (message.severity !== 0) {
+      obj.severity = incidentSeverityToJSON(message.severity);
+    }
+    if (message.impact !== undefined) {
+      obj.impact = JourneyImpact.toJSON(message.impact);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<IncidentJourneyImpact>): IncidentJourneyImpact {
+    return IncidentJourneyImpact.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<IncidentJourneyImpact>): IncidentJourneyImpact {
+    const message = createBaseIncidentJourneyImpact();
+    message.incidentId = object.incidentId ?? "";
+    message.status = object.status ?? 0;
+    message.severity = object.severity ?? 0;
+    message.impact = (object.impact !== undefined && object.impact !== null)
+      ? JourneyImpact.fromPartial(object.impact)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseJourneyImpactSummary(): JourneyImpactSummary {
+  return { journey: "", successRatio: 0, customersAffectedPerMin: 0, incidents: [] };
+}
+
+export const JourneyImpactSummary: MessageFns<JourneyImpactSummary> = {
+  encode(message: JourneyImpactSummary, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.journey !== "") {
+      writer.uint32(10).string(message.journey);
+    }
+    if (message.successRatio !== 0) {
+      writer.uint32(17).double(message.successRatio);
+    }
+    if (message.customersAffectedPerMin !== 0) {
+      writer.uint32(25).double(message.customersAffectedPerMin);
+    }
+    for (const v of message.incidents) {
+      IncidentJourneyImpact.encode(v!, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): JourneyImpactSummary {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseJourneyImpactSummary();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.journey = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.successRatio = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.customersAffectedPerMin = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.incidents.push(IncidentJourneyImpact.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): JourneyImpactSummary {
+    return {
+      journey: isSet(object.journey) ? globalThis.String(object.journey) : "",
+      successRatio: isSet(object.successRatio)
+        ? globalThis.Number(object.successRatio)
+        : isSet(object.success_ratio)
+        ? globalThis.Number(object.success_ratio)
+        : 0,
+      customersAffectedPerMin: isSet(object.customersAffectedPerMin)
+        ? globalThis.Number(object.customersAffectedPerMin)
+        : isSet(object.customers_affected_per_min)
+        ? globalThis.Number(object.customers_affected_per_min)
+        : 0,
+      incidents: globalThis.Array.isArray(object?.incidents)
+        ? object.incidents.map((e: any) => IncidentJourneyImpact.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: JourneyImpactSummary): unknown {
+    const obj: any = {};
+    if (message.journey !== "") {
+      obj.journey = message.journey;
+    }
+    if (message.successRatio !== 0) {
+      obj.successRatio = floatToJson(message.successRatio);
+    }
+    if (message.customersAffectedPerMin !== 0) {
+      obj.customersAffectedPerMin = floatToJson(message.customersAffectedPerMin);
+    }
+    if (message.incidents?.length) {
+      obj.incidents = message.incidents.map((e) => IncidentJourneyImpact.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<JourneyImpactSummary>): JourneyImpactSummary {
+    return JourneyImpactSummary.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<JourneyImpactSummary>): JourneyImpactSummary {
+    const message = createBaseJourneyImpactSummary();
+    message.journey = object.journey ?? "";
+    message.successRatio = object.successRatio ?? 0;
+    message.customersAffectedPerMin = object.customersAffectedPerMin ?? 0;
+    message.incidents = object.incidents?.map((e) => IncidentJourneyImpact.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGetJourneyImpactResponse(): GetJourneyImpactResponse {
+  return { journeys: [] };
+}
+
+export const GetJourneyImpactResponse: MessageFns<GetJourneyImpactResponse> = {
+  encode(message: GetJourneyImpactResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.journeys) {
+      JourneyImpactSummary.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetJourneyImpactResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetJourneyImpactResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.journeys.push(JourneyImpactSummary.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetJourneyImpactResponse {
+    return {
+      journeys: globalThis.Array.isArray(object?.journeys)
+        ? object.journeys.map((e: any) => JourneyImpactSummary.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: GetJourneyImpactResponse): unknown {
+    const obj: any = {};
+    if (message.journeys?.length) {
+      obj.journeys = message.journeys.map((e) => JourneyImpactSummary.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetJourneyImpactResponse>): GetJourneyImpactResponse {
+    return GetJourneyImpactResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetJourneyImpactResponse>): GetJourneyImpactResponse {
+    const message = createBaseGetJourneyImpactResponse();
+    message.journeys = object.journeys?.map((e) => JourneyImpactSummary.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseAcknowledgeRequest(): AcknowledgeRequest {
+  return { tenant: "", id: "", actor: "", note: "" };
+}
+
+export const AcknowledgeRequest: MessageFns<AcknowledgeRequest> = {
+  encode(message: AcknowledgeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenant !== "") {
+      writer.uint32(10).string(message.tenant);
+    }
+    if (message.id !== "") {
+      writer.uint32(18).string(message.id);
+    }
+    if (message.actor !== "") {
+      writer.uint32(26).string(message.actor);
+    }
+    if (message.note !== "") {
+      writer.uint32(34).string(message.note);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AcknowledgeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAcknowledgeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenant = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.actor = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.note = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AcknowledgeRequest {
+    return {
+      tenant: isSet(object.tenant) ? globalThis.String(object.tenant) : "",
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      actor: isSet(object.actor) ? globalThis.String(object.actor) : "",
+      note: isSet(object.note) ? globalThis.String(object.note) : "",
+    };
+  },
+
+  toJSON(message: AcknowledgeRequest): unknown {
+    const obj: any = {};
+    if (message.tenant !== "") {
+      obj.tenant = message.tenant;
+    }
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.actor !== "") {
+      obj.actor = message.actor;
+    }
+    if (message.note !== "") {
+      obj.note = message.note;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AcknowledgeRequest>): AcknowledgeRequest {
+    return AcknowledgeRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AcknowledgeRequest>): AcknowledgeRequest {
+    const message = createBaseAcknowledgeRequest();
+    message.tenant = object.tenant ?? "";
+    message.id = object.id ?? "";
+    message.actor = object.actor ?? "";
+    message.note = object.note ?? "";
+    return message;
+  },
+};
+
+function createBaseResolveRequest(): ResolveRequest {
+  return { tenant: "", id: "", actor: "", note: "" };
+}
+
+export const ResolveRequest: MessageFns<ResolveRequest> = {
+  encode(message: ResolveRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenant !== "") {
+      writer.uint32(10).string(message.tenant);
+    }
+    if (message.id !== "") {
+      writer.uint32(18).string(message.id);
+    }
+    if (message.actor !== "") {
+      writer.uint32(26).string(message.actor);
+    }
+    if (message.note !== "") {
+      writer.uint32(34).string(message.note);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResolveRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResolveRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenant = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.actor = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.note = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResolveRequest {
+    return {
+      tenant: isSet(object.tenant) ? globalThis.String(object.tenant) : "",
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      actor: isSet(object.actor) ? globalThis.String(object.actor) : "",
+      note: isSet(object.note) ? globalThis.String(object.note) : "",
+    };
+  },
+
+  toJSON(message: ResolveRequest): unknown {
+    const obj: any = {};
+    if (message.tenant !== "") {
+      obj.tenant = message.tenant;
+    }
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.actor !== "") {
+      obj.actor = message.actor;
+    }
+    if (message.note !== "") {
+      obj.note = message.note;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ResolveRequest>): ResolveRequest {
+    return ResolveRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ResolveRequest>): ResolveRequest {
+    const message = createBaseResolveRequest();
+    message.tenant = object.tenant ?? "";
+    message.id = object.id ?? "";
+    message.actor = object.actor ?? "";
+    message.note = object.note ?? "";
     return message;
   },
 };
@@ -1256,10 +2183,14 @@ export const IngestServiceClient = makeGenericClientConstructor(
   serviceName: string;
 };
 
-/** IncidentService lets people and tools read and follow incidents. */
+/** IncidentService lets people and tools read, follow and act on incidents. */
 export type IncidentServiceService = typeof IncidentServiceService;
 export const IncidentServiceService = {
-  /** WatchIncidents streams every new version of every incident of the tenant. */
+  /**
+   * WatchIncidents streams every new version of every incident of the tenant.
+   * Each update carries a per-tenant sequence number; a client that
+   * reconnects with the last one it saw as `cursor` misses nothing.
+   */
   watchIncidents: {
     path: "/impactd.v1.IncidentService/WatchIncidents" as const,
     requestStream: false as const,
@@ -1291,19 +2222,65 @@ export const IncidentServiceService = {
     responseSerialize: (value: Incident): Buffer => Buffer.from(Incident.encode(value).finish()),
     responseDeserialize: (value: Buffer): Incident => Incident.decode(value),
   },
+  /** GetJourneyImpact returns, per journey, the impact of the open incidents. */
+  getJourneyImpact: {
+    path: "/impactd.v1.IncidentService/GetJourneyImpact" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetJourneyImpactRequest): Buffer =>
+      Buffer.from(GetJourneyImpactRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetJourneyImpactRequest => GetJourneyImpactRequest.decode(value),
+    responseSerialize: (value: GetJourneyImpactResponse): Buffer =>
+      Buffer.from(GetJourneyImpactResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetJourneyImpactResponse => GetJourneyImpactResponse.decode(value),
+  },
+  /** Acknowledge marks an incident as being handled; it stops escalation. */
+  acknowledge: {
+    path: "/impactd.v1.IncidentService/Acknowledge" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AcknowledgeRequest): Buffer => Buffer.from(AcknowledgeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AcknowledgeRequest => AcknowledgeRequest.decode(value),
+    responseSerialize: (value: Incident): Buffer => Buffer.from(Incident.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Incident => Incident.decode(value),
+  },
+  /** Resolve declares an incident over by hand. */
+  resolve: {
+    path: "/impactd.v1.IncidentService/Resolve" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ResolveRequest): Buffer => Buffer.from(ResolveRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ResolveRequest => ResolveRequest.decode(value),
+    responseSerialize: (value: Incident): Buffer => Buffer.from(Incident.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Incident => Incident.decode(value),
+  },
 } as const;
 
 export interface IncidentServiceServer extends UntypedServiceImplementation {
-  /** WatchIncidents streams every new version of every incident of the tenant. */
+  /**
+   * WatchIncidents streams every new version of every incident of the tenant.
+   * Each update carries a per-tenant sequence number; a client that
+   * reconnects with the last one it saw as `cursor` misses nothing.
+   */
   watchIncidents: handleServerStreamingCall<WatchIncidentsRequest, IncidentUpdate>;
   /** ListIncidents returns the current version of matching incidents. */
   listIncidents: handleUnaryCall<ListIncidentsRequest, ListIncidentsResponse>;
   /** GetIncident returns one incident by id. */
   getIncident: handleUnaryCall<GetIncidentRequest, Incident>;
+  /** GetJourneyImpact returns, per journey, the impact of the open incidents. */
+  getJourneyImpact: handleUnaryCall<GetJourneyImpactRequest, GetJourneyImpactResponse>;
+  /** Acknowledge marks an incident as being handled; it stops escalation. */
+  acknowledge: handleUnaryCall<AcknowledgeRequest, Incident>;
+  /** Resolve declares an incident over by hand. */
+  resolve: handleUnaryCall<ResolveRequest, Incident>;
 }
 
 export interface IncidentServiceClient extends Client {
-  /** WatchIncidents streams every new version of every incident of the tenant. */
+  /**
+   * WatchIncidents streams every new version of every incident of the tenant.
+   * Each update carries a per-tenant sequence number; a client that
+   * reconnects with the last one it saw as `cursor` misses nothing.
+   */
   watchIncidents(request: WatchIncidentsRequest, options?: Partial<CallOptions>): ClientReadableStream<IncidentUpdate>;
   watchIncidents(
     request: WatchIncidentsRequest,
@@ -1338,6 +2315,51 @@ export interface IncidentServiceClient extends Client {
   ): ClientUnaryCall;
   getIncident(
     request: GetIncidentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Incident) => void,
+  ): ClientUnaryCall;
+  /** GetJourneyImpact returns, per journey, the impact of the open incidents. */
+  getJourneyImpact(
+    request: GetJourneyImpactRequest,
+    callback: (error: ServiceError | null, response: GetJourneyImpactResponse) => void,
+  ): ClientUnaryCall;
+  getJourneyImpact(
+    request: GetJourneyImpactRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetJourneyImpactResponse) => void,
+  ): ClientUnaryCall;
+  getJourneyImpact(
+    request: GetJourneyImpactRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetJourneyImpactResponse) => void,
+  ): ClientUnaryCall;
+  /** Acknowledge marks an incident as being handled; it stops escalation. */
+  acknowledge(
+    request: AcknowledgeRequest,
+    callback: (error: ServiceError | null, response: Incident) => void,
+  ): ClientUnaryCall;
+  acknowledge(
+    request: AcknowledgeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Incident) => void,
+  ): ClientUnaryCall;
+  acknowledge(
+    request: AcknowledgeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Incident) => void,
+  ): ClientUnaryCall;
+  /** Resolve declares an incident over by hand. */
+  resolve(request: ResolveRequest, callback: (error: ServiceError | null, response: Incident) => void): ClientUnaryCall;
+  resolve(
+    request: ResolveRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Incident) => void,
+  ): ClientUnaryCall;
+  resolve(
+    request: ResolveRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Incident) => void,
@@ -1428,6 +2450,10 @@ export const TopologyServiceClient = makeGenericClientConstructor(
   service: typeof TopologyServiceService;
   serviceName: string;
 };
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

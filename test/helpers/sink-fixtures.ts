@@ -1,5 +1,6 @@
 // Rows for the shared sink suite: one tricky sample per table (round trips)
 // and a seeded data set whose query-pack answers are known.
+import type { NotificationRow } from "../../src/notify/rows.js";
 import type {
   BenchResultRow,
   EvalReportRow,
@@ -7,12 +8,12 @@ import type {
   IncidentEventRow,
   IncidentRow,
   JourneyImpactRow,
-  NotificationRow,
   PredictionRow,
   RejectionRow,
   ServiceHealthRow,
   Sink,
 } from "../../src/sinks/index.js";
+import { NOTIFICATIONS_DATA } from "../../src/sinks/index.js";
 
 /** T0 is a fixed instant with milliseconds, for round trips. */
 export const T0 = Date.UTC(2025, 4, 1, 12, 0, 0, 123);
@@ -217,16 +218,29 @@ export function samples() {
     {
       tenant: "default",
       notification_id: "n-1",
-      version: 2,
+      revision: 2,
       incident_id: "inc-1",
-      ts: T0,
+      incident_version: 3,
       change: "opened",
-      channel: "webhook",
-      target: "https://example.invalid/hook?a=1&b='2'",
-      status: "sent",
+      changes: ["opened", "routed"],
+      action: "trigger",
+      ts: T0,
+      team: "payments",
+      target: "pager",
+      kind: "alertmanager_webhook",
+      address: "https://example.invalid/hook?a=1&b='2'",
+      dedup_key: "inc-1",
+      paged: ["alice", TRICKY],
+      tiers: [0, 255],
+      incident_status: "open",
+      severity: "high",
+      root_cause: "payments-db",
+      status: "delivered",
       attempts: 2,
-      sent_at: T0 + 2000,
       last_error: "",
+      deliver_after: 0,
+      created_at: T0 + 1,
+      delivered_at: T0 + 2000,
       payload: TRICKY,
       written_at: T0 + 2001,
     },
@@ -234,13 +248,22 @@ export function samples() {
   const evals: EvalReportRow[] = [
     {
       run_id: "run-1",
-      started_at: T0,
-      dataset: "shop",
+      created_at: T0,
+      impactd_version: "0.1.0",
       seed: 2 ** 53 - 1,
-      git_sha: "abc1234",
-      metrics: { top1: 0.93, top3: 0.99, noise_reduction: 0.97 },
+      cases: 200,
+      estates: ["shop", TRICKY],
+      rca_top1: 0.93,
+      rca_top3: null,
+      missed_faults: 3,
+      noise_reduction: 0.97,
+      detection_latency_p50_ms: 1500.5,
+      detection_latency_p95_ms: null,
+      prediction_lead_time_median_s: 300,
+      prediction_false_alarm_rate: 0.125,
+      impact_error: null,
+      deterministic: 1,
       report: JSON.stringify({ note: TRICKY }),
-      written_at: T0 + 5,
     },
   ];
   const bench: BenchResultRow[] = [
@@ -283,7 +306,8 @@ export async function writeSamples(sink: Sink, s = samples()): Promise<void> {
     sink.serviceHealth.write(s.health),
     sink.journeyImpact.write(s.impact),
     sink.predictions.write(s.predictions),
-    sink.notifications.write(s.notifications),
+    // The notifier's outbox writes this table with a writer of its own.
+    sink.conn.insert(NOTIFICATIONS_DATA.name, s.notifications),
     sink.evalReports.write(s.evals),
     sink.benchResults.write(s.bench),
   ]);

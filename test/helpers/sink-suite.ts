@@ -1,7 +1,8 @@
 // The sink suite every engine must pass: schema, round trips of every table,
 // idempotency, bound parameters, errors and the query pack on seeded data.
-// Registered by sink-chdb.test.ts (modern and legacy mappings on embedded
-// chdb) and sink-server.test.ts (a real clickhouse-server 18.16).
+// Registered by test/integration/sink-chdb.test.ts (modern and legacy
+// mappings on embedded chdb) and sink-server.test.ts (a real
+// clickhouse-server 18.16).
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import {
   ALL_TABLES,
