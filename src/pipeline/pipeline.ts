@@ -515,7 +515,14 @@ export class Pipeline {
     this.stats.accepted += result.accepted;
     this.stats.rejected += result.rejections.length;
     this.stats.duplicates += result.duplicates;
-    if (meta.replay === true) return Promise.resolve(result);
+    if (meta.replay === true) {
+      // Timeline, health and prediction rows of a replay were written when
+      // the events first ran; keeping them would write them with the next batch.
+      this.timelineRows = [];
+      this.healthRows = [];
+      this.predictionRows = [];
+      return Promise.resolve(result);
+    }
     const sink = this.options.sink;
     const writes: Promise<void>[] = [];
     if (rows.length > 0) writes.push(sink.writeEvents(rows));
