@@ -7,6 +7,7 @@
 // told apart by their rank ("#1", "#2", ...), so a batch that genuinely
 // carries the same event twice keeps both, and its redelivery maps onto the
 // same two rows.
+import { randomBytes } from "node:crypto";
 import type { EventRow, RejectionRow } from "./rows.js";
 
 /** CONTENT_ID_PREFIX starts every id impactd derived from content. */
@@ -198,13 +199,35 @@ export function fillEventIds(rows: readonly EventRow[]): void {
   }
 }
 
-/** fillRejectionIds gives every rejected_events row without a rejection_id its content id (in place). */
-export function fillRejectionIds(rows: readonly RejectionRow[]): void {
-  let seen: Map<number, number> | undefined;
-  for (const r of rows) {
-    if (r.rejection_id !== undefined && r.rejection_id !== "") continue;
-    seen ??= new Map();
-    hashRejection(r);
-    r.rejection_id = ranked(seen);
-  }
+/**
+ * rejectionIdFiller returns a filler that gives every rejected_events row
+ * without a rejection_id an id (in place): its content id, ranked among
+ * identical rows of one write, and a token of that write (`seed` and a count
+ * of writes). Ids are filled once, before buffering, so a retried INSERT
+ * repeats them and the view shows the rows once. A rejection is never a
+ * redelivery of an earlier one (its receive time is new), so two identical
+ * bad events sent in separate requests in the same millisecond still get a
+ * row each. A run that must write the same ids again (a replay) passes a
+ * fixed seed; live sinks a random one.
+ */
+export function rejectionIdFiller(
+  seed: string = randomBytes(6).toString("hex"),
+): (rows: readonly RejectionRow[]) => void {
+  let writes = 0;
+  return (rows) => {
+    let seen: Map<number, number> | undefined;
+    let token = "";
+    for (const r of rows) {
+      if (r.rejection_id !== undefined && r.rejection_id !== "") continue;
+      if (seen === undefined) {
+        seen = new Map();
+        token = `@${seed}.${(writes++).toString(36)}`;
+      }
+      hashRejection(r);
+      r.rejection_id = ranked(seen) + token;
+    }
+  };
 }
+
+/** fillRejectionIds is a filler with a random seed (see rejectionIdFiller). */
+export const fillRejectionIds: (rows: readonly RejectionRow[]) => void = rejectionIdFiller();

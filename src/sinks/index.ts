@@ -19,7 +19,13 @@ export {
   OLDEST_SUPPORTED_VERSION,
 } from "./dialect.js";
 export { isDataError, PERMANENT_CLICKHOUSE_CODES, SinkDataError, SinkError } from "./errors.js";
-export { CONTENT_ID_PREFIX, eventContentId, fillEventIds, fillRejectionIds } from "./ids.js";
+export {
+  CONTENT_ID_PREFIX,
+  eventContentId,
+  fillEventIds,
+  fillRejectionIds,
+  rejectionIdFiller,
+} from "./ids.js";
 export {
   ddlContext,
   type MigrateOptions,

@@ -6,7 +6,7 @@ import { type ClickHouseTls, openClickHouse } from "./clickhouse/connection.js";
 import type { SinkConnection, SinkKind } from "./connection.js";
 import type { DialectName } from "./dialect.js";
 import { SinkError } from "./errors.js";
-import { fillEventIds, fillRejectionIds } from "./ids.js";
+import { fillEventIds, rejectionIdFiller } from "./ids.js";
 import { ddlContext, type MigrationResult, migrate } from "./migrate.js";
 import { applyRetention } from "./retention.js";
 import type {
@@ -71,6 +71,11 @@ export interface SinkOptions {
   writer?: TableWriterOptions;
   /** Progress messages while opening (migrations, retention). */
   onProgress?: (message: string) => void;
+  /**
+   * Seed of the write tokens in rejection ids. A fixed seed lets a
+   * deterministic run (a replay) write the same ids again. @default random
+   */
+  rejectionIdSeed?: string;
 }
 
 /** SinkStats are the sink's metrics: per table writer counters, sink lag and errors. */
@@ -163,7 +168,7 @@ export async function openSink(opts: SinkOptions): Promise<Sink> {
     await conn.close();
     throw err;
   }
-  const sink = sinkOver(conn, opts.writer);
+  const sink = sinkOver(conn, opts.writer, opts.rejectionIdSeed);
   const close = sink.close;
   return {
     ...sink,
@@ -190,11 +195,15 @@ const rejectionBytes = (r: RejectionRow) =>
   160 + (r.payload?.length ?? 0) + (r.reason?.length ?? 0);
 
 /** sinkOver builds a Sink on an already migrated connection (tests inject fakes here). */
-export function sinkOver(conn: SinkConnection, writer: TableWriterOptions = {}): Sink {
+export function sinkOver(
+  conn: SinkConnection,
+  writer: TableWriterOptions = {},
+  rejectionIdSeed?: string,
+): Sink {
   const rejections = new TableWriter<RejectionRow>(conn, REJECTED_EVENTS_DATA.name, {
     ...writer,
     rowBytes: rejectionBytes,
-    prepare: fillRejectionIds,
+    prepare: rejectionIdFiller(rejectionIdSeed),
   } as TableWriterOptions<RejectionRow>);
   // Rows the database refuses for their content are kept, as rejections.
   const refused =

@@ -6,19 +6,25 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import {
   ALL_TABLES,
+  fillRejectionIds,
   MIGRATIONS,
   migrate,
   OUTPUT_TABLES,
   physicalColumns,
   planMigrations,
   QUERY_PACK,
+  type QueryParams,
   queryName,
+  REJECTED_EVENTS_DATA,
+  type RejectionRow,
   readRows,
   runPackQuery,
   SCHEMA_VERSION,
   type Sink,
+  type SinkConnection,
   SinkError,
   type TableDef,
+  TableWriter,
   type TableWriterOptions,
 } from "../../src/sinks/index.js";
 import { seedPack } from "./pack-fixtures.js";
@@ -152,14 +158,42 @@ export function sinkSuite(target: () => SuiteTarget): void {
       ]);
     });
 
-    test("rejections retried or redelivered are stored once; identical ones in one write are kept", async () => {
+    test("a retried rejections INSERT is stored once; the same rejections sent again are new rows", async () => {
       const s = await fresh();
-      const batch = () => [rejection(1), rejection(1), rejection(2)];
-      await s.rejections.write(batch());
-      await s.rejections.write(batch());
-      expect(
-        await s.conn.query(`SELECT count() AS n FROM ${s.conn.database}.rejected_events`),
-      ).toEqual([{ n: "3" }]);
+      // The INSERT lands but its answer is lost: the writer retries it.
+      let failNext = true;
+      const flaky: SinkConnection = {
+        kind: s.conn.kind,
+        dialect: s.conn.dialect,
+        database: s.conn.database,
+        command: (sql) => s.conn.command(sql),
+        query: <T>(sql: string, params?: QueryParams) => s.conn.query<T>(sql, params),
+        close: async () => {},
+        async insert(table, rows) {
+          await s.conn.insert(table, rows);
+          if (failNext) {
+            failNext = false;
+            throw new SinkError("connection reset after INSERT (simulated)", { retryable: true });
+          }
+        },
+      };
+      const writer = new TableWriter<RejectionRow>(flaky, REJECTED_EVENTS_DATA.name, {
+        prepare: fillRejectionIds,
+        lingerMs: 5,
+        retryBaseMs: 1,
+      });
+      const count = async () =>
+        (await s.conn.query(`SELECT count() AS n FROM ${s.conn.database}.rejected_events`))[0];
+      try {
+        await writer.write([rejection(1), rejection(1), rejection(2)]);
+        expect(writer.stats().retries).toBe(1);
+        expect(await count()).toEqual({ n: "3" });
+        // Identical bad input in another request is another rejection.
+        await writer.write([rejection(1), rejection(1), rejection(2)]);
+        expect(await count()).toEqual({ n: "6" });
+      } finally {
+        await writer.close();
+      }
     });
 
     test("rows the engine cannot take go to rejected_events; the rest are written", async () => {

@@ -1,7 +1,12 @@
 // Content ids: the same for every delivery of an event, different for
 // different events, repeats within one write told apart.
 import { describe, expect, test } from "vitest";
-import { eventContentId, fillEventIds, fillRejectionIds } from "../../src/sinks/ids.js";
+import {
+  eventContentId,
+  fillEventIds,
+  fillRejectionIds,
+  rejectionIdFiller,
+} from "../../src/sinks/ids.js";
 import type { EventRow, RejectionRow } from "../../src/sinks/rows.js";
 
 const ev = (over: Partial<EventRow> = {}): EventRow => ({
@@ -76,7 +81,7 @@ describe("fill ids", () => {
     expect(again.map((r) => r.event_id)).toEqual(ids);
   });
 
-  test("rejections get ids from their content, receive time included", () => {
+  test("rejections get ids from their content and their write, never shared with another write", () => {
     const rej = (i: number): RejectionRow => ({
       tenant: "default",
       received_at: 1000 + i,
@@ -90,8 +95,40 @@ describe("fill ids", () => {
     });
     const rows = [rej(0), rej(0), rej(1), { ...rej(2), rejection_id: "kept" }];
     fillRejectionIds(rows);
-    expect(rows[1]?.rejection_id).toBe(`${rows[0]?.rejection_id}#1`);
+    const [id0, token] = rows[0]?.rejection_id?.split("@") ?? [];
+    expect(rows[1]?.rejection_id).toBe(`${id0}#1@${token}`);
     expect(rows[2]?.rejection_id).not.toBe(rows[0]?.rejection_id);
     expect(rows[3]?.rejection_id).toBe("kept");
+    // The same rejections in another write (another request in the same
+    // millisecond) are other rows.
+    const again = [rej(0), rej(0), rej(1)];
+    fillRejectionIds(again);
+    const first = new Set(rows.map((r) => r.rejection_id));
+    expect(again.filter((r) => first.has(r.rejection_id))).toEqual([]);
+    expect(again[1]?.rejection_id?.split("@")[0]).toBe(`${rows[0]?.rejection_id?.split("@")[0]}#1`);
+  });
+
+  test("a fixed seed repeats a run's rejection ids (a replay run twice); another seed does not", () => {
+    const rej = (i: number): RejectionRow => ({
+      tenant: "default",
+      received_at: 1000 + i,
+      ts: null,
+      front_end: "replay",
+      source: "",
+      code: "LATE_EVENT",
+      reason: "late",
+      event_id: `e-${i}`,
+      payload: "{}",
+    });
+    const run = (seed: string) => {
+      const fill = rejectionIdFiller(seed);
+      const writes = [[rej(0), rej(1)], [rej(0)], [rej(2), rej(2)]];
+      for (const w of writes) fill(w);
+      return writes.flat().map((r) => r.rejection_id);
+    };
+    const first = run("replay-1-2");
+    expect(new Set(first).size).toBe(5);
+    expect(run("replay-1-2")).toEqual(first);
+    expect(run("replay-1-3").filter((id) => first.includes(id))).toEqual([]);
   });
 });

@@ -95,7 +95,12 @@ export const replayCommand: Command = {
             ? " with an empty topology (use --topology FILE)"
             : ` with topology ${topologyFile}`),
       );
-      const target = await openSink({ ...options, database: into });
+      // A fixed seed: replaying the range again writes the same rejection ids.
+      const target = await openSink({
+        ...options,
+        database: into,
+        rejectionIdSeed: `replay-${from}-${to}`,
+      });
       const started = performance.now();
       try {
         const result = await replay({

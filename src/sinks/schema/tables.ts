@@ -133,7 +133,7 @@ export const REJECTED_EVENTS_DATA: TableDef = {
     c(
       "rejection_id",
       "String",
-      "Hash of the row's content and its position among identical rows of one write.",
+      "Hash of the row's content, its rank among identical rows of one write, and a token of that write.",
     ),
   ],
   engine: "ReplacingMergeTree",
