@@ -1,0 +1,410 @@
+// ReferenceCore is the reference model with the host's naming: the same
+// surface and the same CoreOutput decisions as TenantCore
+// (src/core/tenant-core.ts). Names are interned in the same first-seen order
+// (topology services first) so ids, and every tie broken by id, line up.
+
+import { Interner } from "../core/interner.js";
+import * as L from "../core/layout.js";
+import {
+  alertFingerprint,
+  type BatchResult,
+  type ChangeInfo,
+  type CoreOutput,
+  DEFAULT_CHANGE_MEMORY,
+  JOURNEY_DEPTH,
+  JOURNEY_MAX_SERVICES,
+} from "../core/tenant-core.js";
+import type { Event } from "../gen/impactd/v1/event.js";
+import { DependencyKind, type Topology } from "../gen/impactd/v1/topology.js";
+import { ReferenceEngine, type ReferenceStats } from "./engine.js";
+import { type InputRecord, inputRecord, type OutputRecord } from "./records.js";
+import type { EncodedTopology, JourneySpec, ServiceSpec } from "./state.js";
+
+/** ReferenceCoreOptions mirror TenantCore's options. */
+export interface ReferenceCoreOptions {
+  params?: ReadonlyMap<number, number>;
+  /** Maps an incident id to the core's incident number (for actions). */
+  incidentNumber?: (id: string) => number | undefined;
+}
+
+/** ReferenceCore is one tenant's reference model with its name tables. */
+export class ReferenceCore {
+  readonly engine: ReferenceEngine;
+  readonly services = new Interner();
+  private readonly journeys = new Interner();
+  private readonly steps = new Interner();
+  private readonly fingerprints = new Interner();
+  private readonly customMetrics = new Interner();
+  private readonly devices = new Interner();
+  private readonly actors = new Interner();
+  private readonly changes = new Map<number, ChangeInfo>();
+  private nextChange = 1;
+  private attached = new Set<string>();
+  private topologyJourneys = new Set<string>();
+  /** Step index within its journey, keyed "journey\0step", from the topology. */
+  private readonly stepIndex = new Map<string, number>();
+  private readonly incidentNumber: (id: string) => number | undefined;
+  /** The raw decision records of the last call (for byte-level comparison with the core). */
+  lastRecords: readonly OutputRecord[] = [];
+
+  constructor(options: ReferenceCoreOptions = {}) {
+    this.engine = new ReferenceEngine(options.params);
+    this.incidentNumber = options.incidentNumber ?? (() => undefined);
+  }
+
+  /** setTopology applies a topology live; ids of known services and journeys are kept. */
+  setTopology(topology: Topology): void {
+    const services = this.services;
+    for (const sv of topology.services) services.id(sv.name);
+    for (const sv of topology.services) for (const d of sv.dependsOn) services.id(d.service);
+    for (const j of topology.journeys) {
+      this.journeys.id(j.name);
+      for (const st of j.steps) for (const name of st.services) services.id(name);
+    }
+    // Later declarations of a name win, as with TenantCore's Map.
+    const byName = new Map(topology.services.map((sv) => [sv.name, sv]));
+    const serviceSpecs: ServiceSpec[] = services.names().map((name) => {
+      const spec = byName.get(name);
+      return {
+        deps: (spec?.dependsOn ?? []).map((d) => ({
+          service: services.id(d.service),
+          soft: d.kind === DependencyKind.DEPENDENCY_KIND_SOFT,
+        })),
+        sloErr: spec?.slo?.errorRate ?? 0,
+        sloLat: spec?.slo?.latencyP99Ms ?? 0,
+      };
+    });
+    const jByName = new Map(topology.journeys.map((j) => [j.name, j]));
+    this.stepIndex.clear();
+    const journeySpecs: JourneySpec[] = this.journeys.names().map((name) => {
+      const spec = jByName.get(name);
+      if (spec === undefined) return { services: [], direct: 0, cpm: 0, slo: 0 };
+      // The services the steps name, in step order, each once...
+      const needed: number[] = [];
+      spec.steps.forEach((st, k) => {
+        this.stepIndex.set(`${spec.name}\u0000${st.name}`, k);
+        for (const s of st.services) {
+          const id = services.id(s);
+          if (!needed.includes(id)) needed.push(id);
+        }
+      });
+      const direct = needed.length;
+      // ...then what they need in turn over hard edges, breadth first, up
+      // to JOURNEY_DEPTH hops and JOURNEY_MAX_SERVICES services in all.
+      let frontier = [...needed];
+      for (let depth = 0; depth < JOURNEY_DEPTH && frontier.length > 0; depth++) {
+        const next: number[] = [];
+        for (const s of frontier) {
+          for (const e of serviceSpecs[s]?.deps ?? []) {
+            if (e.soft || needed.includes(e.service) || needed.length >= JOURNEY_MAX_SERVICES)
+              continue;
+            needed.push(e.service);
+            next.push(e.service);
+          }
+        }
+        frontier = next;
+      }
+      return { services: needed, direct, cpm: spec.customersPerMin, slo: spec.sloTarget };
+    });
+    const encoded: EncodedTopology = { services: serviceSpecs, journeys: journeySpecs };
+    this.engine.setTopology(encoded);
+    this.attached = new Set(byName.keys());
+    this.topologyJourneys = new Set(jByName.keys());
+  }
+
+  private rememberChange(ev: Event, info: Omit<ChangeInfo, "tsUnixMs" | "eventId">): number {
+    const id = this.nextChange++;
+    this.changes.set(id, { ...info, tsUnixMs: ev.tsUnixMs, eventId: ev.id });
+    this.changes.delete(id - DEFAULT_CHANGE_MEMORY);
+    return id;
+  }
+
+  /** encode turns one validated event into the core's input record. */
+  encode(ev: Event): InputRecord {
+    const k = ev.kind;
+    const ts = ev.tsUnixMs;
+    switch (k?.$case) {
+      case "healthCheck":
+        return inputRecord(
+          ts,
+          L.K_HEALTH,
+          k.value.status,
+          0,
+          this.services.id(k.value.service),
+          0,
+          0,
+          0,
+        );
+      case "metric": {
+        const m = k.value;
+        const custom = m.metric === L.M_CUSTOM ? this.customMetrics.id(m.customName) : 0;
+        return inputRecord(
+          ts,
+          L.K_METRIC,
+          m.metric,
+          0,
+          this.services.id(m.service),
+          m.value,
+          0,
+          custom,
+        );
+      }
+      case "alert": {
+        const a = k.value;
+        const fp = this.fingerprints.id(
+          a.fingerprint !== "" ? a.fingerprint : alertFingerprint(a.service, a.name, a.labels),
+        );
+        return inputRecord(
+          ts,
+          L.K_ALERT,
+          a.state,
+          a.severity,
+          this.services.id(a.service),
+          0,
+          fp,
+          0,
+        );
+      }
+      case "change": {
+        const c = k.value;
+        const { service, kind, version, description } = c;
+        const id = this.rememberChange(ev, { service, kind, version, description });
+        return inputRecord(ts, L.K_CHANGE, c.kind, 0, this.services.id(c.service), 0, id, 0);
+      }
+      case "journeySignal": {
+        const j = k.value;
+        const key = `${j.journey}\u0000${j.step}`;
+        // Step index 0 marks customers entering the journey; a journey the
+        // topology does not describe counts every STARTED (0xffff).
+        const index = this.topologyJourneys.has(j.journey)
+          ? (this.stepIndex.get(key) ?? 1)
+          : 0xffff;
+        const count = j.count === 0 ? 1 : j.count;
+        const journey = this.journeys.id(j.journey);
+        return inputRecord(
+          ts,
+          L.K_JOURNEY,
+          j.outcome,
+          index,
+          journey,
+          count,
+          this.steps.id(key),
+          0,
+        );
+      }
+      case "feedback": {
+        const f = k.value;
+        return inputRecord(
+          ts,
+          L.K_FEEDBACK,
+          f.scale,
+          0,
+          this.journeys.id(f.journey),
+          f.score,
+          0,
+          0,
+        );
+      }
+      case "deviceTelemetry": {
+        const d = k.value;
+        const custom = d.metric === L.M_CUSTOM ? this.customMetrics.id(d.customName) : 0;
+        const device = this.devices.id(d.deviceId);
+        return inputRecord(
+          ts,
+          L.K_DEVICE,
+          d.metric,
+          0,
+          this.services.id(d.service),
+          d.value,
+          device,
+          custom,
+        );
+      }
+      case "incidentAction": {
+        const a = k.value;
+        const n = this.incidentNumber(a.incidentId) ?? 0;
+        return inputRecord(ts, L.K_ACTION, a.action, 0, n, 0, this.actors.id(a.actor), 0);
+      }
+      default:
+        throw new TypeError("event has no kind; validate before process");
+    }
+  }
+
+  /** process encodes `events` (already validated) into one batch and applies it. */
+  process(events: readonly Event[]): BatchResult {
+    const before = this.services.size;
+    const records = events.map((ev) => this.encode(ev));
+    const unknownServices = this.services
+      .names()
+      .slice(before)
+      .filter((name) => !this.attached.has(name));
+    return { outputs: this.decode(this.engine.process(records)), unknownServices };
+  }
+
+  /** watermark is the event time up to which everything has been applied. */
+  watermark(): number {
+    return this.engine.stats().watermark;
+  }
+
+  /** stats reads the reference model's counters. */
+  stats(): ReferenceStats {
+    return this.engine.stats();
+  }
+
+  /** advance moves event time forward without events (fires due timers). */
+  advance(watermark: number): CoreOutput[] {
+    return this.decode(this.engine.advance(watermark));
+  }
+
+  /** flush applies everything still waiting for the watermark. */
+  flush(): CoreOutput[] {
+    return this.decode(this.engine.flush());
+  }
+
+  private actor(id: number): string {
+    return id === 0 ? "" : this.actors.name(id - 1);
+  }
+
+  private target(kind: number, id: number): { targetKind: "service" | "journey"; target: string } {
+    return kind === 1
+      ? { targetKind: "journey", target: this.journeys.name(id) }
+      : { targetKind: "service", target: this.services.name(id) };
+  }
+
+  /** decode names the decisions, field for field as TenantCore decodes the core's records. */
+  private decode(records: readonly OutputRecord[]): CoreOutput[] {
+    this.lastRecords = records;
+    return records.map((o) => this.decodeOne(o));
+  }
+
+  private decodeOne(o: OutputRecord): CoreOutput {
+    const { ts, incident, version } = o;
+    switch (o.type) {
+      case L.O_OPENED: {
+        const experience = o.a === L.IK_EXPERIENCE;
+        return {
+          type: "opened",
+          ts,
+          incident,
+          version,
+          kind: o.a,
+          service: experience ? "" : this.services.name(o.entity),
+          journey: experience ? this.journeys.name(o.entity) : "",
+        };
+      }
+      case L.O_MEMBER:
+        return {
+          type: "member",
+          ts,
+          incident,
+          version,
+          service: this.services.name(o.entity),
+          health: o.a,
+          anomaly: o.v0,
+          left: o.c === 1,
+        };
+      case L.O_ROOT_CAUSE:
+        return {
+          type: "root_cause",
+          ts,
+          incident,
+          version,
+          service: this.services.name(o.entity),
+          rank: o.a,
+          count: o.b,
+          score: o.v0,
+          reasons: o.d,
+          change: o.c === 0 ? undefined : this.changes.get(o.c),
+        };
+      case L.O_RESOLVED:
+        return { type: "resolved", ts, incident, version, openedTs: o.v0, actor: this.actor(o.b) };
+      case L.O_STATUS:
+        return {
+          type: "status",
+          ts,
+          incident,
+          version,
+          status: o.a,
+          actor: this.actor(o.b),
+          reopened: o.c === 1,
+        };
+      case L.O_HEALTH:
+        return {
+          type: "health",
+          ts,
+          service: this.services.name(o.entity),
+          health: o.a,
+          previous: o.b,
+          errorRate: o.v0,
+          latencyMs: o.v1,
+          anomaly: o.v2,
+        };
+      case L.O_STATS:
+        return { type: "stats", ts, incident, version, alerts: o.a, members: o.b, unhealthy: o.c };
+      case L.O_LATE:
+        return { type: "late", ts, index: o.a, watermark: o.v0 };
+      case L.O_MERGED:
+        return { type: "merged", ts, incident, version, into: o.a };
+      case L.O_IMPACT:
+        return {
+          type: "impact",
+          ts,
+          incident,
+          version,
+          journey: this.journeys.name(o.entity),
+          successRatio: o.v0,
+          customersAffectedPerMin: o.v1,
+          burnRateShort: o.v2,
+          burnRateLong: o.v3,
+          customersPerMin: o.v4,
+          measured: o.a === 1,
+        };
+      case L.O_SEVERITY:
+        return {
+          type: "severity",
+          ts,
+          incident,
+          version,
+          severity: o.a,
+          customersAffectedPerMin: o.v0,
+        };
+      case L.O_PREDICTION:
+        return {
+          type: "prediction",
+          ts,
+          id: o.b,
+          ...this.target(o.a, o.entity),
+          breachAt: o.v0,
+          forecast: o.v1,
+          level: o.v2,
+          threshold: o.v3,
+          customersAffectedPerMin: o.v4,
+        };
+      case L.O_PREDICTION_OUTCOME:
+        return {
+          type: "prediction_outcome",
+          ts,
+          id: o.b,
+          ...this.target(o.a, o.entity),
+          hit: o.c === 1,
+          breachAt: o.v0,
+          issuedAt: o.v1,
+        };
+      case L.O_EXPERIENCE:
+        return {
+          type: "experience",
+          ts,
+          incident,
+          version,
+          journey: this.journeys.name(o.entity),
+          drop: o.a,
+          feedback: o.v0,
+          feedbackBaseline: o.v1,
+          abandonment: o.v2,
+          abandonmentBaseline: o.v3,
+        };
+      default:
+        throw new RangeError(`reference emitted unknown output type ${o.type}`);
+    }
+  }
+}

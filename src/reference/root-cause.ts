@@ -1,0 +1,136 @@
+// Root-cause scoring (mirrors rank() and openExperienceIncident() in
+// assembly/incidents.ts): the members of a service incident, and the
+// suspects of an experience-only incident, scored and put in rank order.
+import {
+  H_DEGRADED,
+  H_DOWN,
+  P_CHANGE_WINDOW_MS,
+  P_PROPAGATION_MS,
+  R_ANOMALOUS,
+  R_DOWN,
+  R_EARLIEST,
+  R_EXPLAINS_OTHERS,
+  R_NO_UNHEALTHY_DEPS,
+  R_RECENT_CHANGE,
+  R_SUSPECT,
+} from "../core/layout.js";
+import type { Model } from "./model.js";
+
+/** Candidate is one scored root-cause candidate. */
+export interface Candidate {
+  service: number;
+  score: number;
+  /** R_* reason bits. */
+  reasons: number;
+  /** Linked change id, 0 = none. */
+  change: number;
+}
+
+// Best first: score descending, then service id ascending. Ids are unique,
+// so this is a total order and any correct top-3 selection (the core uses a
+// partial selection sort) picks the same three in the same order.
+function byRank(a: Candidate, b: Candidate): number {
+  if (a.score !== b.score) return a.score > b.score ? -1 : 1;
+  return a.service - b.service;
+}
+
+/**
+ * rankMembers scores every member of incident n, best first. Scores use the
+ * incident's history, so a recovered root cause keeps its rank:
+ *  - strength: worst health while in the incident (DOWN 1.0, else 0.6);
+ *  - +2.0 unless a hard dependency in the incident turned unhealthy before
+ *    it (or within P_PROPAGATION_MS after): then it is more likely a symptom;
+ *  - up to +0.5 for the share of members that call it and failed after it
+ *    (the share of the member counter, less one);
+ *  - +0.5 for the earliest onset (ties: lowest id);
+ *  - up to +1.0 for anomaly strength (peak score / 20);
+ *  - +1.0 for a change on it within P_CHANGE_WINDOW_MS before its onset.
+ */
+export function rankMembers(m: Model, n: number): Candidate[] {
+  const { tables, graph, params } = m;
+  const inc = tables.incident(n);
+  const members = inc.memberCount;
+  const changeWindow = params.get(P_CHANGE_WINDOW_MS);
+  const propagation = params.get(P_PROPAGATION_MS);
+  let earliest = Number.POSITIVE_INFINITY;
+  let earliestId = -1;
+  for (const id of inc.members) {
+    const on = tables.service(id).onset;
+    if (on < earliest || (on === earliest && id < earliestId)) {
+      earliest = on;
+      earliestId = id;
+    }
+  }
+  const candidates = inc.members.map((id): Candidate => {
+    const sp = tables.service(id);
+    const onset = sp.onset;
+    let reasons = 0;
+    let score = sp.peak === H_DOWN ? 1.0 : 0.6;
+    if (sp.peak === H_DOWN) reasons |= R_DOWN;
+    let explainedBy = 0;
+    for (const e of graph.dependencies(id)) {
+      if (e.soft) continue;
+      const dp = tables.service(e.service);
+      if (dp.incident === n && dp.onset <= onset + propagation) explainedBy++;
+    }
+    if (explainedBy === 0) {
+      score += 2.0;
+      reasons |= R_NO_UNHEALTHY_DEPS;
+    }
+    let explains = 0;
+    for (const e of graph.callersOf(id)) {
+      if (e.soft) continue;
+      const cp = tables.service(e.service);
+      if (cp.incident === n && cp.onset >= onset - propagation) explains++;
+    }
+    if (explains > 0 && members > 1) {
+      score += (0.5 * explains) / (members - 1);
+      reasons |= R_EXPLAINS_OTHERS;
+    }
+    if (id === earliestId) {
+      score += 0.5;
+      reasons |= R_EARLIEST;
+    }
+    const anomaly = sp.peakAnomaly;
+    if (anomaly > 0) {
+      score += Math.min(anomaly / 20.0, 1.0);
+      if (anomaly >= 6.0) reasons |= R_ANOMALOUS;
+    }
+    let change = 0;
+    const cts = sp.changeTs;
+    if (cts > 0 && cts <= onset && onset - cts <= changeWindow) {
+      score += 1.0;
+      reasons |= R_RECENT_CHANGE;
+      change = sp.changeId;
+    }
+    return { service: id, score, reasons, change };
+  });
+  return candidates.sort(byRank);
+}
+
+/**
+ * rankSuspects scores the services journey j needs when its customers are
+ * unhappy and no failing service explains it, best first: anomaly (even
+ * below the unhealthy threshold, up to 1.0), +1.0 when degraded, +1.0 for a
+ * change within P_CHANGE_WINDOW_MS before ts.
+ */
+export function rankSuspects(m: Model, j: number, ts: number): Candidate[] {
+  const { tables, graph, params } = m;
+  const changeWindow = params.get(P_CHANGE_WINDOW_MS);
+  const recentChange = (cts: number) => cts > 0 && cts <= ts && ts - cts <= changeWindow;
+  const suspects = graph.journeyServices(j).map((id): Candidate => {
+    const sp = tables.service(id);
+    let score = Math.min(sp.anomaly, 10.0) / 10.0;
+    if (sp.health >= H_DEGRADED) score += 1.0;
+    let reasons = R_SUSPECT;
+    if (sp.anomaly >= 3.0) reasons |= R_ANOMALOUS;
+    let change = 0;
+    if (recentChange(sp.changeTs)) {
+      score += 1.0;
+      reasons |= R_RECENT_CHANGE;
+      change = sp.changeId;
+    }
+    return { service: id, score, reasons, change };
+  });
+  return suspects.sort(byRank);
+}
