@@ -5,10 +5,12 @@ import { parseArgs } from "node:util";
 import { type BenchResult, machine } from "./result.js";
 import { runCoreSuite } from "./suites/core.js";
 import { runIngestSuite } from "./suites/ingest.js";
+import { runReferenceSuite } from "./suites/reference.js";
 
 const SUITES: Record<string, (o: { quick: boolean }) => Promise<BenchResult[]>> = {
   core: runCoreSuite,
   ingest: runIngestSuite,
+  reference: runReferenceSuite,
 };
 
 const HELP = `Usage: npm run bench -- [--suite NAME]... [--json FILE] [--quick]

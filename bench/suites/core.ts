@@ -6,8 +6,8 @@ import { TenantCore } from "../../src/core/tenant-core.js";
 import { DependencyKind, type Topology } from "../../src/gen/impactd/v1/topology.js";
 import { type BenchResult, result } from "../result.js";
 
-// A layered estate: each service calls up to `fanout` services of the next layer.
-function topology(services: number, fanout: number): Topology {
+/** topology is a layered estate: each service calls up to `fanout` services of the next layer. */
+export function topology(services: number, fanout: number): Topology {
   const names = Array.from({ length: services }, (_, i) => `svc-${i}`);
   return {
     services: names.map((name, i) => ({
@@ -29,9 +29,16 @@ function topology(services: number, fanout: number): Topology {
   };
 }
 
-// Batches of healthy traffic: mostly error-rate samples, some health checks,
-// time increasing 1 ms per event across all batches.
-function batches(services: number, batchSize: number, count: number, t0: number): Uint8Array[] {
+/**
+ * batches encodes batches of healthy traffic: mostly error-rate samples, some
+ * health checks, time increasing 1 ms per event across all batches.
+ */
+export function batches(
+  services: number,
+  batchSize: number,
+  count: number,
+  t0: number,
+): Uint8Array[] {
   const out: Uint8Array[] = [];
   let ts = t0;
   let x = 12345;
