@@ -10,6 +10,7 @@ import type { Model } from "./model.js";
 import { Params } from "./params.js";
 import { Prediction } from "./predict.js";
 import { type InputRecord, type OutputRecord, Outputs } from "./records.js";
+import { Routing, type RoutingTeam } from "./routing.js";
 import { type EncodedTopology, Graph, Tables } from "./state.js";
 import { EventStream } from "./stream.js";
 import { TimerQueue } from "./timers.js";
@@ -43,6 +44,7 @@ export class ReferenceEngine {
     m.incidents = new Incidents(m);
     m.journeys = new Journeys(m);
     m.prediction = new Prediction(m);
+    m.routing = new Routing(m);
     this.m = m;
     this.stream = new EventStream(m);
   }
@@ -57,6 +59,15 @@ export class ReferenceEngine {
       st.sloLat = spec.sloLat > 0 ? spec.sloLat : params.get(P_DEFAULT_LAT_SLO);
     });
     journeys.loadTopology(t);
+  }
+
+  /** setRouting replaces the teams and each listed service's owner (team id + 1) and kind bits. */
+  setRouting(
+    teams: readonly RoutingTeam[],
+    owners: readonly number[],
+    kinds: readonly number[],
+  ): void {
+    this.m.routing.setRouting(teams, owners, kinds);
   }
 
   /** process applies one batch and returns its decisions. */

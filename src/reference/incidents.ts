@@ -24,16 +24,19 @@ import {
   P_REOPEN_MS,
   P_SEV_CRITICAL_CPM,
   P_SEV_HIGH_CPM,
+  R_RECENT_CHANGE,
   SEV_I_CRITICAL,
   SEV_I_HIGH,
   SEV_I_LOW,
   SEV_I_MEDIUM,
+  SKILL_DEPLOY,
   ST_ACKNOWLEDGED,
   ST_MERGED,
   ST_MITIGATED,
   ST_OPEN,
   ST_RESOLVED,
 } from "../core/layout.js";
+import { anomaly } from "./health.js";
 import type { Model } from "./model.js";
 import { type Candidate, rankMembers, rankSuspects } from "./root-cause.js";
 import { Incident } from "./state.js";
@@ -63,8 +66,8 @@ export class Incidents {
     return tables.incidentCount;
   }
 
-  // Every record about an incident carries its version after the record.
-  private bump(n: number): number {
+  /** bump advances incident n's version: every record about it carries the version after it. */
+  bump(n: number): number {
     const inc = this.m.tables.incident(n);
     inc.version = (inc.version + 1) >>> 0;
     return inc.version;
@@ -183,6 +186,7 @@ export class Incidents {
     t.activity = ts;
     t.resolveDue = 0;
     f.status = ST_MERGED;
+    f.escalationDue = 0;
     f.members = [];
     f.resolveDue = 0;
     tables.openIncidents--;
@@ -249,7 +253,7 @@ export class Incidents {
   // health changes so every incident version is complete on its own.
   private emitMember(n: number, s: number, ts: number): void {
     const sp = this.m.tables.service(s);
-    const a = sp.anomaly;
+    const a = anomaly(this.m.params, sp);
     if (a > sp.peakAnomaly) sp.peakAnomaly = a;
     const o = this.m.out.emit(ts, O_MEMBER, n, s);
     o.a = sp.health;
@@ -365,7 +369,7 @@ export class Incidents {
     this.unmitigate(n, ts);
     sp.onset = ts;
     sp.peak = sp.health;
-    sp.peakAnomaly = sp.anomaly;
+    sp.peakAnomaly = anomaly(this.m.params, sp);
     sp.incident = n;
     sp.lastIncident = n;
     inc.members.unshift(s);
@@ -401,6 +405,7 @@ export class Incidents {
     const inc = tables.incident(n);
     inc.status = ST_RESOLVED;
     inc.resolveDue = 0;
+    inc.escalationDue = 0;
     inc.resolvedTs = ts;
     tables.openIncidents--;
     for (const id of inc.members) {
@@ -426,6 +431,7 @@ export class Incidents {
     if (code === 1) {
       if (inc.acked) return;
       inc.acked = true;
+      inc.escalationDue = 0; // acknowledged: no further tiers
       if (inc.status === ST_OPEN) this.setStatus(n, ST_ACKNOWLEDGED, ts, (actor + 1) >>> 0, 0);
     } else if (code === 2) {
       this.close(n, ts, (actor + 1) >>> 0);
@@ -476,6 +482,7 @@ export class Incidents {
         burn = Math.max(burn, journeys.burnShort(j));
       }
     }
+    this.m.routing.maybeSkipTier(n, total, ts);
     let sev = SEV_I_LOW;
     if (total >= params.get(P_SEV_CRITICAL_CPM)) sev = SEV_I_CRITICAL;
     else if (total >= params.get(P_SEV_HIGH_CPM) || burn >= FAST_BURN) sev = SEV_I_HIGH;
@@ -519,8 +526,9 @@ export class Incidents {
     o.v0 = ts;
     o.version = this.bump(n);
     const top = rankSuspects(this.m, j, ts).slice(0, 3);
-    top.forEach((c, r) => this.emitCandidate(n, ts, c, r + 1, top.length));
+    for (const [r, c] of top.entries()) this.emitCandidate(n, ts, c, r + 1, top.length);
     this.emitExperience(n, j, ts, bits, 0);
+    this.m.routing.route(n, ts, top[0]?.service ?? -1, 0);
     this.updateSeverity(n, ts);
     return n;
   }
@@ -546,7 +554,16 @@ export class Incidents {
     const same = top.length === inc.top.length && top.every((c, i) => c.service === inc.top[i]);
     if (same) return;
     inc.top = top.map((c) => c.service);
-    top.forEach((c, i) => this.emitCandidate(n, ts, c, i + 1, top.length));
+    for (const [i, c] of top.entries()) this.emitCandidate(n, ts, c, i + 1, top.length);
+    // A new ranking may change who should handle it. (rank always has at
+    // least one member to rank: the one that just changed.)
+    const lead = top[0] as Candidate;
+    this.m.routing.route(
+      n,
+      ts,
+      lead.service,
+      (lead.reasons & R_RECENT_CHANGE) !== 0 ? SKILL_DEPLOY : 0,
+    );
   }
 
   private emitCandidate(n: number, ts: number, c: Candidate, rank: number, count: number): void {

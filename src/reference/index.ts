@@ -10,4 +10,5 @@ export {
   OutputRecord,
 } from "./records.js";
 export { ReferenceCore, type ReferenceCoreOptions } from "./reference-core.js";
+export type { RoutingTeam } from "./routing.js";
 export { compareRecords } from "./stream.js";

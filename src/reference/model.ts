@@ -7,6 +7,7 @@ import type { Journeys } from "./journeys.js";
 import type { Params } from "./params.js";
 import type { Prediction } from "./predict.js";
 import type { Outputs } from "./records.js";
+import type { Routing } from "./routing.js";
 import type { Graph, Tables } from "./state.js";
 import type { TimerQueue } from "./timers.js";
 
@@ -21,4 +22,5 @@ export interface Model {
   incidents: Incidents;
   journeys: Journeys;
   prediction: Prediction;
+  routing: Routing;
 }

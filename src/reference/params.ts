@@ -29,6 +29,10 @@ export const PARAM_DEFAULTS: ReadonlyMap<number, number> = new Map([
   [L.P_FEEDBACK_DROP, 0.15],
   [L.P_ABANDON_RISE, 0.05],
   [L.P_DEGRADED_FAIL, 0.05],
+  [L.P_PAGE_TIER2_CPM, 500],
+  [L.P_ALERT_CONFIRM_MS, 15 * 60_000],
+  [L.P_FRESH_MS, 60_000],
+  [L.P_ALERT_TIMEOUT_MS, 5 * 60_000],
 ]);
 
 /** Params holds the parameter slots; unset slots read 0, as in the core. */

@@ -15,14 +15,15 @@ import {
   P_PRED_STREAK,
   P_WARMUP,
 } from "../core/layout.js";
+import { ERR_FLOOR, within } from "./health.js";
 import type { Model } from "./model.js";
 import type { Holt } from "./state.js";
 import { T_PRED_DEADLINE } from "./timers.js";
 
 // Significance of the rise before a forecast may turn into a prediction.
 const RISE_Z = 3.0;
-const ERR_FLOOR = 0.002;
-const REL_FLOOR = 0.1;
+// Below this many deviations above baseline the trend is not followed.
+const ELEVATED_Z = 1.5;
 
 /** Target kinds of a prediction (OUT_A of O_PREDICTION). */
 export const TARGET_SERVICE = 0;
@@ -118,9 +119,20 @@ export class Prediction {
     const m = this.m;
     const params = m.params;
     const p = m.tables.service(s);
-    this.holt(p.forecast, x, ts);
     const threshold = p.sloErr;
     const active = p.predictionId;
+    const base = p.err.base;
+    const variance = p.err.variance;
+    // Near the baseline the forecast restarts from the sample instead of
+    // following the trend: only a rise well above normal may be predicted.
+    if (active === 0 && within(p.err.fast - base, ELEVATED_Z, variance, base, ERR_FLOOR)) {
+      p.forecast.level = x;
+      p.forecast.trend = 0;
+      p.forecast.ts = ts;
+      p.predictionStreak = 0;
+      return;
+    }
+    this.holt(p.forecast, x, ts);
     // The SLO is breached (smoothed rate): score the active prediction a hit.
     if (p.err.fast > threshold) {
       if (active !== 0) {
@@ -135,9 +147,7 @@ export class Prediction {
     const trend = p.forecast.trend;
     const horizon = params.get(P_HORIZON_MS);
     const tb = timeToBreach(level, trend, threshold);
-    const base = p.err.base;
-    const sd = Math.max(Math.sqrt(p.err.variance), Math.max(REL_FLOOR * base, ERR_FLOOR));
-    if (tb < 0 || tb > horizon || (level - base) / sd < RISE_Z) {
+    if (tb < 0 || tb > horizon || within(level - base, RISE_Z, variance, base, ERR_FLOOR)) {
       p.predictionStreak = 0;
       return;
     }

@@ -16,8 +16,10 @@ import {
 } from "../core/tenant-core.js";
 import type { Event } from "../gen/impactd/v1/event.js";
 import { DependencyKind, type Topology } from "../gen/impactd/v1/topology.js";
+import { decodeRecord, type Names } from "./decode.js";
 import { ReferenceEngine, type ReferenceStats } from "./engine.js";
 import { type InputRecord, inputRecord, type OutputRecord } from "./records.js";
+import type { RoutingTeam } from "./routing.js";
 import type { EncodedTopology, JourneySpec, ServiceSpec } from "./state.js";
 
 /** ReferenceCoreOptions mirror TenantCore's options. */
@@ -37,6 +39,9 @@ export class ReferenceCore {
   private readonly customMetrics = new Interner();
   private readonly devices = new Interner();
   private readonly actors = new Interner();
+  private readonly teams = new Interner();
+  /** Skill and service-kind names share one bit space; "deploy" and "experience" are bits 0 and 1. */
+  private readonly skills = new Interner();
   private readonly changes = new Map<number, ChangeInfo>();
   private nextChange = 1;
   private attached = new Set<string>();
@@ -49,6 +54,8 @@ export class ReferenceCore {
 
   constructor(options: ReferenceCoreOptions = {}) {
     this.engine = new ReferenceEngine(options.params);
+    this.skills.id("deploy"); // SKILL_DEPLOY
+    this.skills.id("experience"); // SKILL_EXPERIENCE
     this.incidentNumber = options.incidentNumber ?? (() => undefined);
   }
 
@@ -110,6 +117,48 @@ export class ReferenceCore {
     this.engine.setTopology(encoded);
     this.attached = new Set(byName.keys());
     this.topologyJourneys = new Set(jByName.keys());
+    this.setRouting(topology);
+  }
+
+  // Teams keep their ids across topologies (incidents refer to them); a team
+  // that left keeps an empty record. A service's own `team` overrides the
+  // team that lists it.
+  private setRouting(topology: Topology): void {
+    for (const t of topology.teams) this.teams.id(t.name);
+    const byName = new Map(topology.teams.map((t) => [t.name, t]));
+    const teams: RoutingTeam[] = this.teams.names().map((name) => {
+      const t = byName.get(name);
+      return {
+        skills: t === undefined ? 0 : this.skillBits(t.skills),
+        fallback: t?.fallback ?? false,
+        tierDelaysMs: (t?.escalation ?? []).map((x) => x.delayMinutes * 60_000),
+        pageTier2AboveCpm: t?.pageTier2AboveCpm ?? 0,
+      };
+    });
+    const owners: number[] = this.services.names().map(() => 0);
+    const kinds: number[] = this.services.names().map(() => 0);
+    for (const t of topology.teams) {
+      for (const s of t.services) {
+        const id = this.services.lookup(s);
+        if (id !== undefined) owners[id] = (this.teams.lookup(t.name) ?? -1) + 1;
+      }
+    }
+    for (const s of topology.services) {
+      const id = this.services.id(s.name);
+      if (s.team !== "") owners[id] = (this.teams.lookup(s.team) ?? -1) + 1;
+      kinds[id] = this.skillBits(s.kinds);
+    }
+    this.engine.setRouting(teams, owners, kinds);
+  }
+
+  // Skill and kind names to bits; names beyond the 32nd have no bit.
+  private skillBits(names: readonly string[]): number {
+    let bits = 0;
+    for (const n of names) {
+      const id = this.skills.id(n);
+      if (id < 32) bits |= 1 << id;
+    }
+    return bits >>> 0;
   }
 
   private rememberChange(ev: Event, info: Omit<ChangeInfo, "tsUnixMs" | "eventId">): number {
@@ -261,150 +310,17 @@ export class ReferenceCore {
     return this.decode(this.engine.flush());
   }
 
-  private actor(id: number): string {
-    return id === 0 ? "" : this.actors.name(id - 1);
-  }
-
-  private target(kind: number, id: number): { targetKind: "service" | "journey"; target: string } {
-    return kind === 1
-      ? { targetKind: "journey", target: this.journeys.name(id) }
-      : { targetKind: "service", target: this.services.name(id) };
-  }
-
   /** decode names the decisions, field for field as TenantCore decodes the core's records. */
   private decode(records: readonly OutputRecord[]): CoreOutput[] {
     this.lastRecords = records;
-    return records.map((o) => this.decodeOne(o));
-  }
-
-  private decodeOne(o: OutputRecord): CoreOutput {
-    const { ts, incident, version } = o;
-    switch (o.type) {
-      case L.O_OPENED: {
-        const experience = o.a === L.IK_EXPERIENCE;
-        return {
-          type: "opened",
-          ts,
-          incident,
-          version,
-          kind: o.a,
-          service: experience ? "" : this.services.name(o.entity),
-          journey: experience ? this.journeys.name(o.entity) : "",
-        };
-      }
-      case L.O_MEMBER:
-        return {
-          type: "member",
-          ts,
-          incident,
-          version,
-          service: this.services.name(o.entity),
-          health: o.a,
-          anomaly: o.v0,
-          left: o.c === 1,
-        };
-      case L.O_ROOT_CAUSE:
-        return {
-          type: "root_cause",
-          ts,
-          incident,
-          version,
-          service: this.services.name(o.entity),
-          rank: o.a,
-          count: o.b,
-          score: o.v0,
-          reasons: o.d,
-          change: o.c === 0 ? undefined : this.changes.get(o.c),
-        };
-      case L.O_RESOLVED:
-        return { type: "resolved", ts, incident, version, openedTs: o.v0, actor: this.actor(o.b) };
-      case L.O_STATUS:
-        return {
-          type: "status",
-          ts,
-          incident,
-          version,
-          status: o.a,
-          actor: this.actor(o.b),
-          reopened: o.c === 1,
-        };
-      case L.O_HEALTH:
-        return {
-          type: "health",
-          ts,
-          service: this.services.name(o.entity),
-          health: o.a,
-          previous: o.b,
-          errorRate: o.v0,
-          latencyMs: o.v1,
-          anomaly: o.v2,
-        };
-      case L.O_STATS:
-        return { type: "stats", ts, incident, version, alerts: o.a, members: o.b, unhealthy: o.c };
-      case L.O_LATE:
-        return { type: "late", ts, index: o.a, watermark: o.v0 };
-      case L.O_MERGED:
-        return { type: "merged", ts, incident, version, into: o.a };
-      case L.O_IMPACT:
-        return {
-          type: "impact",
-          ts,
-          incident,
-          version,
-          journey: this.journeys.name(o.entity),
-          successRatio: o.v0,
-          customersAffectedPerMin: o.v1,
-          burnRateShort: o.v2,
-          burnRateLong: o.v3,
-          customersPerMin: o.v4,
-          measured: o.a === 1,
-        };
-      case L.O_SEVERITY:
-        return {
-          type: "severity",
-          ts,
-          incident,
-          version,
-          severity: o.a,
-          customersAffectedPerMin: o.v0,
-        };
-      case L.O_PREDICTION:
-        return {
-          type: "prediction",
-          ts,
-          id: o.b,
-          ...this.target(o.a, o.entity),
-          breachAt: o.v0,
-          forecast: o.v1,
-          level: o.v2,
-          threshold: o.v3,
-          customersAffectedPerMin: o.v4,
-        };
-      case L.O_PREDICTION_OUTCOME:
-        return {
-          type: "prediction_outcome",
-          ts,
-          id: o.b,
-          ...this.target(o.a, o.entity),
-          hit: o.c === 1,
-          breachAt: o.v0,
-          issuedAt: o.v1,
-        };
-      case L.O_EXPERIENCE:
-        return {
-          type: "experience",
-          ts,
-          incident,
-          version,
-          journey: this.journeys.name(o.entity),
-          drop: o.a,
-          feedback: o.v0,
-          feedbackBaseline: o.v1,
-          abandonment: o.v2,
-          abandonmentBaseline: o.v3,
-        };
-      default:
-        throw new RangeError(`reference emitted unknown output type ${o.type}`);
-    }
+    const names: Names = {
+      service: (id) => this.services.name(id),
+      journey: (id) => this.journeys.name(id),
+      actor: (idPlus1) => (idPlus1 === 0 ? "" : this.actors.name(idPlus1 - 1)),
+      team: (idPlus1) => (idPlus1 === 0 ? "" : this.teams.name(idPlus1 - 1)),
+      skills: (bits) => this.skills.names().filter((_, i) => i < 32 && ((bits >>> i) & 1) === 1),
+      change: (id) => (id === 0 ? undefined : this.changes.get(id)),
+    };
+    return records.map((o) => decodeRecord(o, names));
   }
 }

@@ -14,6 +14,7 @@ import {
   R_RECENT_CHANGE,
   R_SUSPECT,
 } from "../core/layout.js";
+import { anomaly } from "./health.js";
 import type { Model } from "./model.js";
 
 /** Candidate is one scored root-cause candidate. */
@@ -120,10 +121,11 @@ export function rankSuspects(m: Model, j: number, ts: number): Candidate[] {
   const recentChange = (cts: number) => cts > 0 && cts <= ts && ts - cts <= changeWindow;
   const suspects = graph.journeyServices(j).map((id): Candidate => {
     const sp = tables.service(id);
-    let score = Math.min(sp.anomaly, 10.0) / 10.0;
+    const a = anomaly(params, sp);
+    let score = Math.min(a, 10.0) / 10.0;
     if (sp.health >= H_DEGRADED) score += 1.0;
     let reasons = R_SUSPECT;
-    if (sp.anomaly >= 3.0) reasons |= R_ANOMALOUS;
+    if (a >= 3.0) reasons |= R_ANOMALOUS;
     let change = 0;
     if (recentChange(sp.changeTs)) {
       score += 1.0;

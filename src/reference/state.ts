@@ -39,8 +39,12 @@ export class ServiceState {
   err = new Signal();
   lat = new Signal();
   saturation = 0;
-  /** Current anomaly score: max z of error rate and latency, floored at 0. */
-  anomaly = 0;
+  /** Time of the last error-rate or latency sample (metrics vouch for a service while fresh). */
+  lastMetricTs = 0;
+  /** Consecutive non-OK health checks (u32). */
+  probeStreak = 0;
+  /** When alerts started firing (set when the first one fires, not cleared). */
+  firingSince = 0;
   /** Highest anomaly announced while in the current incident. */
   peakAnomaly = 0;
   /** Pending recovery time, 0 = none. */
@@ -57,6 +61,9 @@ export class ServiceState {
   predictionDeadline = 0;
   /** Consecutive forecasts of a breach. */
   predictionStreak = 0;
+  /** Owning team id + 1, 0 = none, and failure-kind bits (routing). */
+  owner = 0;
+  kinds = 0;
 
   constructor(
     /** Error-rate threshold. */
@@ -131,6 +138,12 @@ export class Incident {
   version = 0;
   /** Current top candidates (service ids). */
   top: number[] = [];
+  /** Routed team id + 1, 0 = none; whether a routing decision was emitted. */
+  team = 0;
+  routed = false;
+  /** Escalation tier last paged, and when the next is due (0 = not escalating). */
+  tier = 0;
+  escalationDue = 0;
 
   constructor(
     readonly kind: number,

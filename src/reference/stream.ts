@@ -17,7 +17,15 @@ import {
 } from "../core/layout.js";
 import type { Model } from "./model.js";
 import { f64Bits, type InputRecord } from "./records.js";
-import { T_JPRED_DEADLINE, T_PRED_DEADLINE, T_RECOVER, T_RESOLVE } from "./timers.js";
+import {
+  T_ALERT_EXPIRE,
+  T_CONFIRM,
+  T_ESCALATE,
+  T_JPRED_DEADLINE,
+  T_PRED_DEADLINE,
+  T_RECOVER,
+  T_RESOLVE,
+} from "./timers.js";
 
 /**
  * compareRecords is the core's total order: time; at equal times incident
@@ -122,6 +130,9 @@ export class EventStream {
       else if (t.type === T_RESOLVE) m.incidents.resolveTimer(t.target, due);
       else if (t.type === T_PRED_DEADLINE) m.prediction.servicePredictionDeadline(t.target, due);
       else if (t.type === T_JPRED_DEADLINE) m.journeys.journeyPredictionDeadline(t.target, due);
+      else if (t.type === T_ESCALATE) m.routing.escalateTimer(t.target, due);
+      else if (t.type === T_CONFIRM) m.health.confirmTimer(t.target, due);
+      else if (t.type === T_ALERT_EXPIRE) m.health.alertExpireTimer(t.target, due);
     }
   }
 

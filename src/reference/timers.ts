@@ -8,6 +8,9 @@ export const T_RECOVER = 1; // service recovery check
 export const T_RESOLVE = 2; // incident resolution check
 export const T_PRED_DEADLINE = 3; // service prediction deadline
 export const T_JPRED_DEADLINE = 4; // journey prediction deadline
+export const T_ESCALATE = 5; // escalation to the next tier
+export const T_CONFIRM = 6; // an uncorroborated alert has fired long enough
+export const T_ALERT_EXPIRE = 7; // a firing alert was not re-sent in time
 
 /** Timer is one scheduled check. */
 export interface Timer {

@@ -84,8 +84,18 @@ function actorAt(ts: number): string {
   return ["alice", "bob", "carol"][Math.floor(ts / 1_000) % 3] as string;
 }
 
+const TEAMS = ["front", "data", "sre"];
+const KINDS = ["database", "network", "queue"];
+
 function randomTopology(rng: Rng, n: number): Topology {
   const names = Array.from({ length: n }, (_, i) => `s${i}`);
+  const teamNames = rng.chance(0.3) ? [] : TEAMS.filter(() => rng.chance(0.7));
+  // One owner at most per service, named by the service, listed by the
+  // team, or both (validation wants ownership unambiguous).
+  const owner = names.map(() =>
+    teamNames.length > 0 && rng.chance(0.5) ? rng.pick(teamNames) : "",
+  );
+  const listed = names.map(() => rng.chance(0.5));
   const services = names.map((name, i) => {
     const deps: { service: string; kind: DependencyKind; discovered: boolean }[] = [];
     const add = (j: number) => {
@@ -102,9 +112,9 @@ function randomTopology(rng: Rng, n: number): Topology {
     const latencyP99Ms = rng.chance(0.2) ? rng.pick([200, 500, 2000]) : 0;
     return {
       name,
-      team: "",
+      team: owner[i] !== "" && (!listed[i] || rng.chance(0.5)) ? (owner[i] as string) : "",
       tier: 0,
-      kinds: [],
+      kinds: rng.chance(0.4) ? [rng.pick(KINDS)] : [],
       slo: errorRate === 0 && latencyP99Ms === 0 ? undefined : { errorRate, latencyP99Ms },
       dependsOn: deps,
     };
@@ -119,7 +129,24 @@ function randomTopology(rng: Rng, n: number): Topology {
       services: Array.from({ length: rng.int(1, 2) }, () => rng.pick(names)),
     })),
   }));
-  return { services, journeys, teams: [] };
+  // Teams: some own services (directly or through `services`), some have
+  // skills matching service kinds or "deploy"/"experience", one may be the
+  // fallback; escalation policies of 0-3 tiers.
+  const teams = teamNames.map((name) => ({
+    name,
+    skills: [...KINDS, "deploy", "experience"].filter(() => rng.chance(0.25)),
+    services: names.filter((_, i) => owner[i] === name && listed[i]),
+    escalation: Array.from({ length: rng.int(0, 3) }, (_, k) => ({
+      delayMinutes: rng.pick([1, 2, 5]),
+      target: `@${name}${k}`,
+      channel: "",
+    })),
+    notify: [],
+    fallback: rng.chance(0.3),
+    pageTier2AboveCpm: rng.pick([0, 0, 20, 500]),
+    quietHours: undefined,
+  }));
+  return { services, journeys, teams };
 }
 
 function randomParams(rng: Rng): Map<number, number> {
@@ -194,7 +221,7 @@ export function randomCase(seed: number, options: StreamOptions): RandomCase {
   const busy = rng.chance(0.25);
   const tick = (busy ? rng.int(10, 20) : rng.int(15, 60)) * 1_000;
 
-  const ticks = rng.int(options.ticks[0], options.ticks[1]) * (busy ? 2 : 1);
+  const ticks = Math.round(rng.int(options.ticks[0], options.ticks[1]) * (busy ? 1.5 : 1));
   const end = t0 + ticks * tick;
   const faults: Fault[] = [];
   for (let k = busy ? rng.int(3, 5) : rng.int(0, 3); k > 0; k--) {

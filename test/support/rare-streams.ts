@@ -115,7 +115,7 @@ export function rareCases(): RareCase[] {
       (out) => out.some((o) => o.type === "status" && o.reopened),
     ),
     rare(
-      "fingerprint resolved on another service",
+      "fingerprint resolved on another service than it fired on",
       4,
       ab,
       [
@@ -125,7 +125,8 @@ export function rareCases(): RareCase[] {
         alert(T0 + 2 * MIN, "b", 2, "fp"),
         health(T0 + 60 * MIN, "b", 1),
       ],
-      (out) => out.some((o) => o.type === "opened" && o.service === "b"),
+      // The resolution applies where it fired: a recovers (b is untouched).
+      (out) => out.some((o) => o.type === "health" && o.service === "a" && o.health === 1),
     ),
   ];
 }

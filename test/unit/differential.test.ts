@@ -2,9 +2,10 @@
 // TypeScript reference model (src/reference) on seeded random streams.
 //
 // Differential: every call (process, advance, flush, live actions at the
-// watermark, a live topology change) must give identical decisions from the
-// core and the reference: the decoded CoreOutputs compared with Object.is on
-// every number, and the raw output records byte for byte.
+// watermark, a live topology change, the core restarting from a checkpoint)
+// must give identical decisions from the core and the reference: the decoded
+// CoreOutputs compared with Object.is on every number, and the raw output
+// records byte for byte.
 //
 // Property: the core's decisions on a stream are the same whatever the
 // batching and whatever the arrival order within the lateness bound.
@@ -16,6 +17,7 @@ import { type CoreOutput, TenantCore } from "../../src/core/tenant-core.js";
 import type { Event } from "../../src/gen/impactd/v1/event.js";
 import { validateEvent } from "../../src/pipeline/validate.js";
 import { encodeOutput, ReferenceCore } from "../../src/reference/index.js";
+import { validateTopology } from "../../src/topology/index.js";
 import {
   actionEvent,
   batchSize,
@@ -58,10 +60,13 @@ function firstDifference(a: readonly CoreOutput[], b: readonly CoreOutput[]): st
 function differential(kase: RandomCase): CoreOutput[] {
   const rng = new Rng(kase.seed ^ 0x5eed);
   const options = { params: kase.params, incidentNumber };
-  const core = new TenantCore(options);
+  let core = new TenantCore(options);
   const ref = new ReferenceCore(options);
   core.setTopology(kase.topology);
   ref.setTopology(kase.topology);
+  // Now and then the core restarts from a checkpoint mid-stream: it must
+  // carry on exactly as if it had not.
+  const restartAt = rng.chance(0.05) ? rng.int(0, kase.events.length) : -1;
   let call = 0;
   const all: CoreOutput[] = [];
   const check = (what: string, c: CoreOutput[], r: CoreOutput[]) => {
@@ -85,6 +90,11 @@ function differential(kase: RandomCase): CoreOutput[] {
     if (kase.change && kase.change.at >= i && kase.change.at < i + batch.length) {
       core.setTopology(kase.change.topology);
       ref.setTopology(kase.change.topology);
+    }
+    if (restartAt >= i && restartAt < i + batch.length) {
+      const snapshot = core.snapshot();
+      core = new TenantCore(options);
+      core.restore(snapshot);
     }
     i += batch.length;
     const c = core.process(batch);
@@ -149,6 +159,11 @@ describe("core and reference model", () => {
     const kinds = new Set<string>();
     for (const seed of seeds(50, 1)) {
       const kase = randomCase(seed, { veryLate: true, ticks: [30, 120], distinctTies: false });
+      for (const t of [kase.topology, kase.change?.topology]) {
+        const issues = t === undefined ? [] : validateTopology(t);
+        if (issues.length > 0)
+          throw new Error(`seed ${seed}: invalid topology: ${show(issues[0])}`);
+      }
       const now = Math.max(...kase.events.map((e) => e.tsUnixMs));
       for (const e of kase.events) {
         const problem = validateEvent(e, now);
@@ -163,12 +178,14 @@ describe("core and reference model", () => {
   it(`agree on ${DIFF_STREAMS} random streams in random batches`, () => {
     const seen = new Map<string, number>();
     for (const seed of seeds(DIFF_STREAMS, 1_000)) {
-      const kase = randomCase(seed, { veryLate: true, ticks: [8, 50], distinctTies: false });
+      const kase = randomCase(seed, { veryLate: true, ticks: [6, 30], distinctTies: false });
       for (const o of differential(kase)) seen.set(o.type, (seen.get(o.type) ?? 0) + 1);
     }
     if (only !== undefined) return;
     // The streams reach every decision the core makes.
     const types = [
+      "routed",
+      "page",
       "opened",
       "member",
       "root_cause",
@@ -195,7 +212,7 @@ describe("core and reference model", () => {
 
   it(`give the core's outputs whatever the batching and arrival order within the lateness bound (${PROPERTY_STREAMS} streams)`, () => {
     for (const seed of seeds(PROPERTY_STREAMS, 100_000)) {
-      const kase = randomCase(seed, { veryLate: false, ticks: [8, 50], distinctTies: true });
+      const kase = randomCase(seed, { veryLate: false, ticks: [6, 30], distinctTies: true });
       const rng = new Rng(seed ^ 0xbeef);
       // A live run with actions stamped at the watermark, as the host does.
       const first = runCore(kase, kase.events, rng, "random", true);
