@@ -36,7 +36,9 @@ import { T_ALERT_EXPIRE, T_CONFIRM, T_RECOVER } from "./timers.js";
 // noise into huge scores: absolute, and relative to the baseline itself.
 /** ERR_FLOOR is the smallest error-rate deviation a z-score divides by. */
 export const ERR_FLOOR = 0.002;
-const LAT_FLOOR = 5.0;
+// The absolute latency floor only stops sub-millisecond jitter; the relative
+// floor does the rest.
+const LAT_FLOOR = 1.0;
 const REL_FLOOR = 0.1;
 // A baseline learns only from samples within this many deviations of it.
 const LEARN_Z = 3.0;
@@ -259,8 +261,12 @@ export class Health {
     const was = p.health;
     this.reevaluate(s, ts);
     // While unhealthy, its error rate moves the journeys' estimated impact
-    // (refreshJourney only emits material changes).
-    if (was >= H_DEGRADED && p.health === was) m.journeys.servicesHealthChanged(s, ts);
+    // (refreshJourney only emits material changes), and a stronger anomaly
+    // than before may change the ranking.
+    if (was >= H_DEGRADED && p.health === was) {
+      m.journeys.servicesHealthChanged(s, ts);
+      m.incidents.onAnomaly(s, ts);
+    }
   }
 
   private slot(fp: number): AlertSlot {

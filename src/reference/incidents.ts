@@ -261,6 +261,21 @@ export class Incidents {
     o.version = this.bump(n);
   }
 
+  /**
+   * onAnomaly records a member's anomaly score when it exceeds its peak in
+   * the incident and re-ranks: symptom strength is the peak while a member,
+   * not the score at the moment it joined.
+   */
+  onAnomaly(s: number, ts: number): void {
+    const sp = this.m.tables.service(s);
+    const n = sp.incident;
+    if (n === 0 || sp.health < H_DEGRADED) return;
+    const a = anomaly(this.m.params, sp);
+    if (a <= sp.peakAnomaly) return;
+    sp.peakAnomaly = a;
+    this.rank(n, ts);
+  }
+
   /** onHealthShift re-ranks when a member moves between DEGRADED and DOWN. */
   onHealthShift(s: number, ts: number): void {
     const sp = this.m.tables.service(s);

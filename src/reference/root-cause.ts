@@ -43,7 +43,7 @@ function byRank(a: Candidate, b: Candidate): number {
  *    it (or within P_PROPAGATION_MS after): then it is more likely a symptom;
  *  - up to +0.5 for the share of members that call it and failed after it
  *    (the share of the member counter, less one);
- *  - +0.5 for the earliest onset (ties: lowest id);
+ *  - +0.5 for the earliest onset (every member tying for it);
  *  - up to +1.0 for anomaly strength (peak score / 20);
  *  - +1.0 for a change on it within P_CHANGE_WINDOW_MS before its onset.
  */
@@ -53,15 +53,10 @@ export function rankMembers(m: Model, n: number): Candidate[] {
   const members = inc.memberCount;
   const changeWindow = params.get(P_CHANGE_WINDOW_MS);
   const propagation = params.get(P_PROPAGATION_MS);
+  // Every member that shares the earliest onset counts as first: coarse
+  // sampling puts a failure and its first symptoms at the same instant.
   let earliest = Number.POSITIVE_INFINITY;
-  let earliestId = -1;
-  for (const id of inc.members) {
-    const on = tables.service(id).onset;
-    if (on < earliest || (on === earliest && id < earliestId)) {
-      earliest = on;
-      earliestId = id;
-    }
-  }
+  for (const id of inc.members) earliest = Math.min(earliest, tables.service(id).onset);
   const candidates = inc.members.map((id): Candidate => {
     const sp = tables.service(id);
     const onset = sp.onset;
@@ -88,7 +83,7 @@ export function rankMembers(m: Model, n: number): Candidate[] {
       score += (0.5 * explains) / (members - 1);
       reasons |= R_EXPLAINS_OTHERS;
     }
-    if (id === earliestId) {
+    if (onset === earliest) {
       score += 0.5;
       reasons |= R_EARLIEST;
     }

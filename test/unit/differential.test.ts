@@ -26,8 +26,8 @@ import {
   Rng,
   randomCase,
   rearrive,
-} from "../support/random-streams.js";
-import { rareCases } from "../support/rare-streams.js";
+} from "../helpers/random-streams.js";
+import { rareCases } from "../helpers/rare-streams.js";
 
 // Counts can be raised for a soak run: DIFF_STREAMS=50000 PROPERTY_STREAMS=10000.
 const DIFF_STREAMS = Number(process.env.DIFF_STREAMS ?? 2_000);
