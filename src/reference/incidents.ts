@@ -498,6 +498,10 @@ export class Incidents {
       }
     }
     this.m.routing.maybeSkipTier(n, total, ts);
+    // An experience incident's impact is its journey's (counted after the
+    // tier-2 check, as in the core).
+    const ej = inc.journey;
+    if (ej !== 0 && !seen.has(ej - 1)) total += journeys.affectedFor(ej - 1, n);
     let sev = SEV_I_LOW;
     if (total >= params.get(P_SEV_CRITICAL_CPM)) sev = SEV_I_CRITICAL;
     else if (total >= params.get(P_SEV_HIGH_CPM) || burn >= FAST_BURN) sev = SEV_I_HIGH;
@@ -536,6 +540,7 @@ export class Incidents {
    */
   openExperienceIncident(j: number, ts: number, bits: number): number {
     const n = this.newIncident(ts, IK_EXPERIENCE);
+    this.m.tables.incident(n).journey = j + 1;
     const o = this.m.out.emit(ts, O_OPENED, n, j);
     o.a = IK_EXPERIENCE;
     o.v0 = ts;

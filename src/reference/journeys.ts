@@ -31,7 +31,10 @@ import { T_JPRED_DEADLINE } from "./timers.js";
 const MINUTE = 60_000;
 const SHORT_ALPHA = 0.18126924692201818; // 1 - exp(-1/5): 5-minute window
 const LONG_ALPHA = 0.016528546178155; // 1 - exp(-1/60): 1-hour window
-const FAST_ALPHA = 0.5;
+// A minute bucket is already an aggregate: its ratio is the current value.
+// (With alpha 1 the core still computes fast + 1 * (x - fast), which can
+// differ from x in the last bit; so does the reference.)
+const FAST_ALPHA = 1.0;
 const RATE_ALPHA = 0.2;
 const BASE_ALPHA = 0.05;
 const FB_FAST_ALPHA = 0.1;
@@ -128,9 +131,12 @@ export class Journeys {
     let measured = 0;
     const cpm = entering(p);
     if (p.buckets > 0 && ts - p.lastBucket <= FRESH_MS) {
+      // Customers affected: those who fail and those who give up, above normal.
       const fail = p.fail.fast;
-      success = 1.0 - fail;
-      affected = cpm * Math.max(0.0, fail - p.fail.base);
+      const abandon = p.abandon.fast;
+      success = Math.max(0.0, 1.0 - fail - abandon);
+      affected =
+        cpm * (Math.max(0.0, fail - p.fail.base) + Math.max(0.0, abandon - p.abandon.base));
       burnShort = p.failShort / b;
       burnLong = p.failLong / b;
       measured = 1;
@@ -144,7 +150,11 @@ export class Journeys {
       burnShort = (1.0 - ok) / b;
       burnLong = burnShort;
     }
-    const n = this.carrier(j);
+    let n = this.carrier(j);
+    const e = p.experienceIncident;
+    const expLive = e !== 0 && incidents.live(e);
+    // With no failing service to blame, an experience-only incident carries it.
+    if (n === 0 && expLive) n = e;
     const prev = p.incident;
     if (n !== prev && prev !== 0 && incidents.live(prev)) {
       // The previous incident no longer carries this journey. Its severity is
@@ -157,14 +167,16 @@ export class Journeys {
       n !== prev ||
       Math.abs(affected - p.lastAffected) > Math.max(0.05 * p.lastAffected, 0.5) ||
       Math.abs(success - p.lastSuccess) > 0.005 ||
+      Math.abs(burnShort - p.lastBurn) > Math.max(0.1 * p.lastBurn, 0.5) ||
       p.lastMeasured !== measured;
     if (!material) return;
     p.lastAffected = affected;
     p.lastSuccess = success;
+    p.lastBurn = burnShort;
     p.lastMeasured = measured;
     incidents.impactChanged(n, j, ts, success, affected, burnShort, burnLong, cpm, measured);
-    const e = p.experienceIncident;
-    if (e !== 0 && e !== n && incidents.live(e)) {
+    // (Liveness as it was before the impact was handed over, as in the core.)
+    if (expLive && e !== n) {
       // A service failure now explains the experience drop: fold it in.
       p.experienceIncident = 0;
       incidents.emitExperience(n, j, ts, p.drop, e);
@@ -345,7 +357,10 @@ export class Journeys {
     if (was === 0 && now !== 0) {
       const n = this.carrier(j);
       if (n !== 0) incidents.emitExperience(n, j, ts, now, 0);
-      else p.experienceIncident = incidents.openExperienceIncident(j, ts, now);
+      else {
+        p.experienceIncident = incidents.openExperienceIncident(j, ts, now);
+        this.refreshJourney(j, ts); // the new incident carries the journey's impact
+      }
     } else if (now === 0) {
       const e = p.experienceIncident;
       if (e !== 0) incidents.experienceCleared(e, ts);

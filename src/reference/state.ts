@@ -110,6 +110,7 @@ export class JourneyState {
   /** The impact last handed to an incident, and whether it was measured. */
   lastAffected = 0;
   lastSuccess = 0;
+  lastBurn = 0;
   lastMeasured = 0;
 }
 
@@ -138,6 +139,8 @@ export class Incident {
   version = 0;
   /** Current top candidates (service ids). */
   top: number[] = [];
+  /** Experience incidents: journey id + 1 (0 = none). */
+  journey = 0;
   /** Routed team id + 1, 0 = none; whether a routing decision was emitted. */
   team = 0;
   routed = false;
