@@ -45,6 +45,7 @@ import {
   S_CRIT,
   S_ERR,
   S_ERR_BASE,
+  S_EARLY,
   S_ERR_N,
   S_ERR_VAR,
   S_FIRING,
@@ -279,6 +280,30 @@ function learn(
   store<u32>(p + countAt, n + 1);
 }
 
+// Elevated: error rate or latency more than ELEVATED_Z floored deviations
+// above baseline. S_EARLY keeps when the current rise began.
+const ELEVATED_Z: f64 = 2.0;
+
+function trackRise(p: usize, ts: f64): void {
+  const eb = load<f64>(p + S_ERR_BASE);
+  const lb = load<f64>(p + S_LAT_BASE);
+  const warm = param(P_WARMUP);
+  const errUp =
+    <f64>load<u32>(p + S_ERR_N) >= warm &&
+    !within(load<f64>(p + S_ERR) - eb, ELEVATED_Z, load<f64>(p + S_ERR_VAR), eb, ERR_FLOOR);
+  const latUp =
+    <f64>load<u32>(p + S_LAT_N) >= warm &&
+    !within(load<f64>(p + S_LAT) - lb, ELEVATED_Z, load<f64>(p + S_LAT_VAR), lb, LAT_FLOOR);
+  if (!errUp && !latUp) store<f64>(p + S_EARLY, 0);
+  else if (load<f64>(p + S_EARLY) == 0) store<f64>(p + S_EARLY, ts);
+}
+
+/** riseStart is when service p's current rise began, or `ts` when its metrics show none. */
+export function riseStart(p: usize, ts: f64): f64 {
+  const e = load<f64>(p + S_EARLY);
+  return e > 0 && e < ts ? e : ts;
+}
+
 /** applyMetric folds a metric sample into the service's estimates. */
 export function applyMetric(s: u32, ts: f64, metric: u8, value: f64): void {
   const p = svc(s);
@@ -295,6 +320,7 @@ export function applyMetric(s: u32, ts: f64, metric: u8, value: f64): void {
   } else {
     return;
   }
+  trackRise(p, ts);
   const was = load<u8>(p + S_HEALTH);
   reevaluate(s, ts);
   // While unhealthy, its error rate moves the journeys' estimated impact

@@ -3,7 +3,7 @@
 // lifecycle OPEN -> (ACKNOWLEDGED) -> MITIGATED -> RESOLVED, with reopening
 // instead of duplicates.
 import { allocBlock, blockCapacity, freeBlock, growBlock } from "./arena";
-import { anomaly } from "./health";
+import { anomaly, riseStart } from "./health";
 import { get, getF, put, putF } from "./state";
 import {
   abandonBase,
@@ -535,7 +535,8 @@ function join(n: u32, s: u32, ts: f64): void {
   const sp = svc(s);
   const ip = inc(n);
   unmitigate(n, ts);
-  store<f64>(sp + S_ONSET, ts);
+  // Its onset is when its metrics began to rise, if they did before now.
+  store<f64>(sp + S_ONSET, riseStart(sp, ts));
   store<u8>(sp + S_PEAK, load<u8>(sp + S_HEALTH));
   store<f64>(sp + S_PEAK_ANOMALY, anomaly(sp));
   store<u32>(sp + S_INCIDENT, n);

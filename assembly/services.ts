@@ -49,6 +49,10 @@ export const S_KINDS: usize = 212; // u32 failure-kind bits (database, network, 
 export const S_LAST_METRIC_TS: usize = 216; // f64 time of the last error-rate or latency sample
 export const S_HC_STREAK: usize = 224; // u32 consecutive non-OK health checks
 export const S_FIRING_SINCE: usize = 232; // f64 when alerts started firing (0 = none firing)
+// f64 when its metrics first rose above ELEVATED_Z deviations of baseline in the
+// current rise (0 = not elevated): a slow degradation starts well before it
+// is detected, and ranking compares when failures started, not when seen.
+export const S_EARLY: usize = 240;
 
 export let svcBase: usize = 0;
 export let svcCap: u32 = 0;

@@ -1,97 +1,55 @@
-// End to end over gRPC: a real client streams batches of simulated events to
-// an in-process server; the core runs and raw events, incidents and
-// rejections are written to the embedded ClickHouse before each ack.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { ImpactdClient } from "../../src/client/client.js";
-import { defaultConfig } from "../../src/config/config.js";
-import type { Event } from "../../src/gen/impactd/v1/event.js";
-import { startRuntime } from "../../src/server/runtime.js";
-import { Simulator } from "../../src/sim/index.js";
-import { loadTopologyFile } from "../../src/topology/index.js";
-import { packageRoot } from "../../src/util/package-root.js";
-import { type BenchResult, result, samplePeakRss } from "../result.js";
+// End to end over the native gRPC API, embedded: the load generator streams
+// pre-encoded batches to an `impactd serve` child (Ingest stream, 8 batches
+// in flight); the server decodes, validates, runs the core and writes the raw
+// events, incidents and rejections to its embedded ClickHouse before each
+// ack. Cases step through batch sizes: the "as batch size grows" curve.
+import { runE2e } from "../harness/e2e.js";
+import { type BenchResult, result } from "../result.js";
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
-}
+/** INGEST_BATCHES are the batch sizes measured. */
+export const INGEST_BATCHES = [100, 1_000, 5_000, 20_000];
+const SERVICES = 1_000;
 
-/** runIngestSuite measures gRPC ingest -> core -> chdb throughput and ack latency. */
+/** runIngestSuite measures gRPC ingest -> core -> chdb throughput, CPU and ack latency per batch size. */
 export async function runIngestSuite(opts: { quick: boolean }): Promise<BenchResult[]> {
-  const total = opts.quick ? 50_000 : 300_000;
-  const batchEvents = 2_000;
-  const inflightMax = 8;
-  const topology = loadTopologyFile(join(packageRoot(), "examples/shop.yaml"));
-  // Simulated time long enough for `total` events, ending now.
-  const durationMs = Math.ceil(total / 480) * 60_000;
-  const sim = new Simulator(topology, {
-    seed: 7,
-    startMs: Date.now() - durationMs,
-    durationMs,
-    faults: [],
-  });
-  const events: Event[] = [];
-  for (const ev of sim.events()) {
-    events.push(ev);
-    if (events.length === total) break;
-  }
-  const dir = mkdtempSync(join(tmpdir(), "impactd-bench-"));
-  const config = {
-    ...defaultConfig(),
-    dataDir: dir,
-    grpc: { host: "127.0.0.1", port: 0 },
-    otlp: { ...defaultConfig().otlp, enabled: false },
-    http: { ...defaultConfig().http, enabled: false },
-    core: {
-      ...defaultConfig().core,
-      latenessMs: 2_000,
-      heartbeatLagMs: 0,
-      checkpointIntervalMs: 0,
-    },
-  };
-  const rt = await startRuntime(config, { topology });
-  const client = new ImpactdClient(rt.grpc.address);
-  try {
-    const stream = client.ingest();
-    const latencies: number[] = [];
-    const inflight: Promise<void>[] = [];
-    const start = performance.now();
-    for (let i = 0; i < events.length; i += batchEvents) {
-      const sent = performance.now();
-      inflight.push(
-        stream.send(events.slice(i, i + batchEvents)).then(() => {
-          latencies.push(performance.now() - sent);
-          samplePeakRss();
-        }),
-      );
-      if (inflight.length >= inflightMax) await inflight.shift();
-    }
-    await Promise.all(inflight);
-    const seconds = (performance.now() - start) / 1000;
-    await stream.end();
-    latencies.sort((a, b) => a - b);
-    return [
+  const out: BenchResult[] = [];
+  const total = opts.quick ? 50_000 : 400_000;
+  for (const batch of opts.quick ? [1_000, 5_000] : INGEST_BATCHES) {
+    const events = Math.min(total, batch * 1_000);
+    const r = await runE2e({
+      via: "grpc",
+      events,
+      workload: { services: SERVICES, batchSize: batch, seed: 7, faultRate: 2 },
+    });
+    const s = r.summary;
+    console.log(
+      `  grpc batch ${batch}: ${Math.round(s.eventsPerSec)} ev/s, ${Math.round(r.eventsPerCpuSec)} ev/CPU-s (main thread ${(r.mainThreadShare * 100).toFixed(0)}%)`,
+    );
+    out.push(
       result(
         "ingest",
-        "grpc -> core -> chdb",
+        `grpc batch ${batch} -> core -> chdb`,
         {
-          events_per_sec: Math.round(events.length / seconds),
-          p50_ms: percentile(latencies, 0.5),
-          p99_ms: percentile(latencies, 0.99),
+          events_per_sec: Math.round(s.eventsPerSec),
+          events_per_cpu_sec: Math.round(r.eventsPerCpuSec),
+          p50_ms: s.ackP50Ms,
+          p99_ms: s.ackP99Ms,
+          peak_rss_mb: Math.round(r.serverPeakRssMb),
         },
         {
-          events: events.length,
-          batch_events: batchEvents,
-          inflight_batches: inflightMax,
-          services: topology.services.length,
-          latency: "batch ack",
+          via: "grpc",
+          events: s.acked,
+          batch_events: batch,
+          inflight_batches: 8,
+          services: SERVICES,
+          server_cpu_s: Number(r.serverCpuSec.toFixed(2)),
+          main_thread_share: Number(r.mainThreadShare.toFixed(2)),
+          rejected: s.rejected,
+          latency: "batch ack (durable)",
+          memory: "server peak RSS",
         },
       ),
-    ];
-  } finally {
-    client.close();
-    await rt.stop();
-    rmSync(dir, { recursive: true, force: true });
+    );
   }
+  return out;
 }

@@ -5,6 +5,7 @@ import { ackCommand, resolveCommand } from "./commands/act.js";
 import { demoCommand } from "./commands/demo.js";
 import { evalCommand } from "./commands/eval.js";
 import { incidentsCommand } from "./commands/incidents.js";
+import { loadCommand } from "./commands/load.js";
 import { queryCommand } from "./commands/query.js";
 import { serveCommand } from "./commands/serve.js";
 
@@ -16,4 +17,5 @@ export const commands: readonly Command[] = [
   incidentsCommand,
   ackCommand,
   resolveCommand,
+  loadCommand,
 ];

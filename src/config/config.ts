@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { InvalidArgumentError } from "../errors.js";
 import { type ConfigKey, Section } from "./fields.js";
+import { defaultNatsConfig, type NatsConfig, readNats } from "./nats.js";
 
 export { int, known, object, type Raw, str } from "./fields.js";
 
@@ -105,6 +106,8 @@ export interface Config {
     /** 0 disables periodic checkpoints (one is still written at a clean stop). @default DEFAULT_CHECKPOINT_INTERVAL_MS */
     checkpointIntervalMs: number;
   };
+  /** NATS / JetStream front end (src/sources/nats). */
+  nats: NatsConfig;
 }
 
 /** defaultConfig returns a fresh copy of every default. */
@@ -129,6 +132,7 @@ export function defaultConfig(): Config {
       heartbeatLagMs: DEFAULT_HEARTBEAT_LAG_MS,
       checkpointIntervalMs: DEFAULT_CHECKPOINT_INTERVAL_MS,
     },
+    nats: defaultNatsConfig(),
   };
 }
 
@@ -187,6 +191,7 @@ export function parseConfig(
         86_400_000,
       ),
     },
+    nats: readNats(top.section("nats")),
   };
   for (const s of [grpc, otlp, http, sink, core, top]) s.done();
   return config;

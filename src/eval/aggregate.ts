@@ -56,6 +56,10 @@ export interface EvalMetrics {
   duplicates_dropped: number;
   rejected_events: number;
   deterministic: boolean | null;
+  /** Share of explained faults whose incident went first to the team owning the root cause. */
+  routing_accuracy: number | null;
+  /** Incidents never routed to any team. */
+  unrouted_incidents: number;
 }
 
 /** percentile is the nearest-rank p-quantile (0 < p <= 1) of `xs`, or null when empty. */
@@ -169,6 +173,11 @@ export function aggregate(cases: readonly CaseScore[], deterministic: boolean | 
     duplicates_sent: sum(cases, (c) => c.duplicatesSent),
     duplicates_dropped: sum(cases, (c) => c.duplicatesDropped),
     rejected_events: sum(cases, (c) => c.rejected),
+    routing_accuracy: ratio(
+      sum(cases, (c) => c.routingCorrect ?? 0),
+      sum(cases, (c) => c.routingScored ?? 0),
+    ),
+    unrouted_incidents: sum(cases, (c) => c.unrouted ?? 0),
     deterministic,
   };
 }

@@ -2,6 +2,7 @@
 // pipeline, score against ground truth, replay with another order and
 // batching to check determinism, then aggregate into a report.
 import { AlertState, type Event } from "../gen/impactd/v1/event.js";
+import { ownerOf, routingReport } from "../notify/routing-accuracy.js";
 import { FAULT_KINDS } from "../sim/faults.js";
 import { Simulator } from "../sim/simulator.js";
 import { aggregate, type EvalMetrics, faultMetrics, predictedAll } from "./aggregate.js";
@@ -103,6 +104,17 @@ export async function runCase(c: EvalCase, replay: boolean): Promise<CaseResult>
     },
     observation,
   );
+  // Routing: was the incident first routed to the team owning the root cause?
+  const routing = routingReport(
+    sim
+      .groundTruth()
+      .filter((f) => !f.noise && f.rootKind === "service")
+      .map((f) => ({ rootCause: f.rootCause, ownerTeam: ownerOf(c.topology, f.rootCause) })),
+    observation.final,
+  );
+  score.routingScored = routing.scored;
+  score.routingCorrect = routing.correct;
+  score.unrouted = routing.unrouted.length;
   let differences: Difference[] = [];
   if (replay) {
     const again = await observe(c, events, c.replay);

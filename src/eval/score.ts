@@ -96,6 +96,10 @@ export interface CaseScore {
   duplicatesSent: number;
   duplicatesDropped: number;
   rejected: number;
+  /** Faults an incident explains, how many went first to the root cause's owner, incidents never routed. */
+  routingScored?: number;
+  routingCorrect?: number;
+  unrouted?: number;
 }
 
 /** scoreCase matches incidents to faults and scores each fault and the case. */

@@ -87,6 +87,12 @@ export interface SubmitMeta {
   frontEnd: string;
   /** When set, every event belongs to this tenant (an authenticated client). */
   tenant?: string;
+  /**
+   * Replay of events whose effects are already stored (state rebuild after
+   * a fail-over): they run through the core and are remembered as seen, but
+   * nothing is written.
+   */
+  replay?: boolean;
 }
 
 /** EventRejection is one refused event of a batch. */
@@ -341,6 +347,9 @@ export class Pipeline {
    * submit runs one batch. The core work happens synchronously, in call
    * order; the returned promise resolves once the batch's rows are durable.
    */
+  // Set while a replay batch's outputs are applied (see SubmitMeta.replay).
+  private replaying = false;
+
   submit(events: readonly Event[], meta: SubmitMeta): Promise<SubmitResult> {
     const receivedAt = this.now();
     this.stats.batches++;
@@ -394,6 +403,7 @@ export class Pipeline {
         }),
       );
       this.stats.rejected += events.length;
+      if (meta.replay === true) return Promise.resolve(result);
       const done = this.options.sink.writeRejections(rejected).then(() => result);
       this.notify({ ...result, frontEnd: meta.frontEnd, received: events.length, coreMs: 0 }, done);
       return done;
@@ -471,13 +481,19 @@ export class Pipeline {
           }),
         );
       }
-      this.applyOutputs(t, outputs, incidentRows);
+      this.replaying = meta.replay === true;
+      try {
+        this.applyOutputs(t, outputs, incidentRows);
+      } finally {
+        this.replaying = false;
+      }
       result.accepted += group.length;
     }
     const coreMs = performance.now() - coreStart;
     this.stats.accepted += result.accepted;
     this.stats.rejected += result.rejections.length;
     this.stats.duplicates += result.duplicates;
+    if (meta.replay === true) return Promise.resolve(result);
     const sink = this.options.sink;
     const writes: Promise<void>[] = [];
     if (rows.length > 0) writes.push(sink.writeEvents(rows));
@@ -615,6 +631,8 @@ export class Pipeline {
     st.changes.clear();
     incidentRows.push(incidentRow(snap, writtenAt));
     this.stats.incidentVersions++;
+    // A replay re-derives versions that were published (and notified) once.
+    if (this.replaying) return;
     for (const l of this.allListeners) l(snap, changes);
     for (const l of t.listeners) l(snap, changes);
   }

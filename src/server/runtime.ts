@@ -21,6 +21,7 @@ import { openSink, type Sink } from "../sinks/index.js";
 import { DEFAULT_MAX_ROWS } from "../sinks/writer.js";
 import { type GrpcServer, startGrpcServer } from "../sources/grpc/server.js";
 import { type HttpServer, startHttpServer } from "../sources/http/index.js";
+import { type NatsSource, registerNatsMetrics, startNatsSource } from "../sources/nats/index.js";
 import { type OtlpServer, startOtlpServer } from "../sources/otlp/index.js";
 import { loadTopologyFile } from "../topology/index.js";
 
@@ -37,6 +38,8 @@ export interface Runtime {
   readonly metrics: Metrics;
   /** Sends notifications about incident changes to the teams' targets. */
   readonly notifier: Notifier;
+  /** The NATS front end, when `nats.enabled`. */
+  readonly nats: NatsSource | undefined;
   /** stop drains the pipeline, flushes the sink and closes every front end. */
   stop(): Promise<void>;
 }
@@ -113,6 +116,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   let otlp: OtlpServer | undefined;
   let http: HttpServer | undefined;
   let notifier: Notifier | undefined;
+  let nats: NatsSource | undefined;
   try {
     // Before the front ends, so no incident version goes by unwatched.
     notifier = await Notifier.start({
@@ -159,6 +163,10 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
         ...(options.now === undefined ? {} : { now: options.now }),
       });
     }
+    if (config.nats.enabled) {
+      nats = await startNatsSource({ pipeline, config: config.nats, security });
+      registerNatsMetrics(metrics.registry, nats);
+    }
   } catch (err) {
     await Promise.all([grpc?.close(), otlp?.close(), http?.close()]);
     await notifier?.stop();
@@ -194,15 +202,20 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     http,
     metrics,
     notifier,
+    nats,
     async stop() {
       if (heartbeat !== undefined) clearInterval(heartbeat);
       if (checkpointTimer !== undefined) clearInterval(checkpointTimer);
+      await nats?.close();
       await Promise.all([grpc.close(), otlp?.close(), http?.close()]);
       metrics.stop();
       // A clean stop checkpoints before flushing: what still waits for the
       // watermark stays pending and is resumed, not forced through.
       if (checkpoints) pipeline.checkpoint(checkpointDir);
-      await pipeline.flush();
+      // A leased NATS partition goes on at the next owner, which replays the
+      // stream: forcing pending events through here would write decisions
+      // the stream has not reached yet.
+      if (!(config.nats.enabled && config.nats.exclusive)) await pipeline.flush();
       // Sends under way are cut off and stay pending: the next start resends them.
       await notifier.stop();
       await sink.flush();

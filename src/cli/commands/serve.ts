@@ -57,6 +57,7 @@ export function describeRuntime(rt: Runtime): string[] {
       : [
           `HTTP listening on ${rt.http.url} (/api/v2/alerts, /api/v1/alertmanager/webhook, /v2/enqueue, /metrics, /healthz), ${tlsText(c.http.tls)}, ${auth}`,
         ]),
+    ...(rt.nats === undefined ? ["NATS off"] : rt.nats.listening.map((l) => `NATS consuming ${l}`)),
     `sink ${c.sink.kind} in ${c.dataDir} (embedded ClickHouse; intake slows past ${c.sink.maxBufferedRows} buffered rows per table)`,
     `limits per client: ${mib(l.maxMessageBytes)} per message, ${l.maxBatchEvents} events per batch, ${rate} (burst ${l.burstEvents})`,
     `topology ${c.topology ?? "(none)"}: ${topo.services.length} services, ${topo.journeys.length} journeys`,

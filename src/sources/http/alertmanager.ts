@@ -49,24 +49,47 @@ export const SEVERITY_WORDS: Record<string, AlertSeverity> = {
 /**
  * labelsFingerprint is Prometheus's label-set fingerprint (FNV-1a 64 over the
  * sorted names and values, each followed by 0xff), as 16 hex digits, so
- * impactd and Alertmanager name an alert series the same way.
+ * impactd and Alertmanager name an alert series the same way. The 64-bit
+ * state is kept as two 32-bit halves: BigInt arithmetic per byte made this
+ * the costliest step of an alert storm (bench suite alertmanager).
  */
 export function labelsFingerprint(labels: Record<string, string>): string {
-  let h = 0xcbf29ce484222325n;
-  const prime = 0x100000001b3n;
-  const mask = 0xffffffffffffffffn;
-  const add = (bytes: Uint8Array) => {
-    for (const b of bytes) h = ((h ^ BigInt(b)) * prime) & mask;
-  };
-  const sep = Uint8Array.of(0xff);
-  const enc = new TextEncoder();
+  const h: Fnv64 = { hi: 0xcbf29ce4, lo: 0x84222325 };
   for (const name of Object.keys(labels).sort()) {
-    add(enc.encode(name));
-    add(sep);
-    add(enc.encode(labels[name] ?? ""));
-    add(sep);
+    fnvString(h, name);
+    fnvByte(h, 0xff);
+    fnvString(h, labels[name] ?? "");
+    fnvByte(h, 0xff);
   }
-  return h.toString(16).padStart(16, "0");
+  return h.hi.toString(16).padStart(8, "0") + h.lo.toString(16).padStart(8, "0");
+}
+
+interface Fnv64 {
+  hi: number;
+  lo: number;
+}
+
+// h = (h ^ b) * 0x100000001b3 mod 2^64, with the prime as 2^40 + 0x1b3.
+function fnvByte(h: Fnv64, b: number): void {
+  const lo = (h.lo ^ b) >>> 0;
+  const prod = lo * 0x1b3; // < 2^41: exact
+  const carry = Math.floor(prod / 0x100000000);
+  h.hi = (Math.imul(h.hi, 0x1b3) + carry + (lo << 8)) >>> 0;
+  h.lo = prod >>> 0;
+}
+
+const utf8 = new TextEncoder();
+
+function fnvString(h: Fnv64, s: string): void {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) {
+      // Not ASCII: hash the UTF-8 bytes of the rest of the string.
+      for (const b of utf8.encode(s.slice(i))) fnvByte(h, b);
+      return;
+    }
+    fnvByte(h, c);
+  }
 }
 
 /** serviceOf names the service an alert is about, or undefined. */
