@@ -42,6 +42,8 @@ const LAT_FLOOR = 1.0;
 const REL_FLOOR = 0.1;
 // A baseline learns only from samples within this many deviations of it.
 const LEARN_Z = 3.0;
+// Deviations above baseline at which a metric counts as rising (see riseStart).
+const ELEVATED_Z = 2.0;
 // Material change beyond the z-score: absolute error-rate rise, latency ratio.
 const ERR_MATERIAL = 0.01;
 const LAT_MATERIAL = 1.5;
@@ -83,6 +85,11 @@ export function latZ(params: Params, p: ServiceState): number {
 /** anomaly is the service's anomaly score now: the higher of its metrics' z, at least 0. */
 export function anomaly(params: Params, p: ServiceState): number {
   return Math.max(0.0, Math.max(errZ(params, p), latZ(params, p)));
+}
+
+/** riseStart is when service p's current rise began, or `ts` when its metrics show none. */
+export function riseStart(p: ServiceState, ts: number): number {
+  return p.early > 0 && p.early < ts ? p.early : ts;
 }
 
 /** AlertSlot is one fingerprint's state; the core keeps it after a resolution. */
@@ -242,6 +249,20 @@ export class Health {
     sig.n = (n + 1) >>> 0;
   }
 
+  // A rise is an error rate or latency more than ELEVATED_Z floored
+  // deviations above baseline; `early` keeps when the current one began.
+  private trackRise(p: ServiceState, ts: number): void {
+    const warm = this.m.params.get(P_WARMUP);
+    const errUp =
+      p.err.n >= warm &&
+      !within(p.err.fast - p.err.base, ELEVATED_Z, p.err.variance, p.err.base, ERR_FLOOR);
+    const latUp =
+      p.lat.n >= warm &&
+      !within(p.lat.fast - p.lat.base, ELEVATED_Z, p.lat.variance, p.lat.base, LAT_FLOOR);
+    if (!errUp && !latUp) p.early = 0;
+    else if (p.early === 0) p.early = ts;
+  }
+
   /** applyMetric folds a metric sample (or device reading) into the service's estimates. */
   applyMetric(s: number, ts: number, metric: number, value: number): void {
     const m = this.m;
@@ -258,6 +279,7 @@ export class Health {
     } else {
       return; // throughput and custom metrics are stored by the host, not judged here
     }
+    this.trackRise(p, ts);
     const was = p.health;
     this.reevaluate(s, ts);
     // While unhealthy, its error rate moves the journeys' estimated impact

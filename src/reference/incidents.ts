@@ -36,7 +36,7 @@ import {
   ST_OPEN,
   ST_RESOLVED,
 } from "../core/layout.js";
-import { anomaly } from "./health.js";
+import { anomaly, riseStart } from "./health.js";
 import type { Model } from "./model.js";
 import { type Candidate, rankMembers, rankSuspects } from "./root-cause.js";
 import { Incident } from "./state.js";
@@ -382,7 +382,8 @@ export class Incidents {
     const sp = this.m.tables.service(s);
     const inc = this.m.tables.incident(n);
     this.unmitigate(n, ts);
-    sp.onset = ts;
+    // Its onset is when its metrics began to rise, if they did before now.
+    sp.onset = riseStart(sp, ts);
     sp.peak = sp.health;
     sp.peakAnomaly = anomaly(this.m.params, sp);
     sp.incident = n;

@@ -34,8 +34,13 @@ export class ServiceState {
   incident = 0;
   /** Last incident it was part of (for reopening). */
   lastIncident = 0;
-  /** When it turned unhealthy in its current incident. */
+  /** When it turned unhealthy in its current incident (or began to rise, if earlier). */
   onset = 0;
+  /**
+   * When its metrics first rose above ELEVATED_Z deviations in the current
+   * rise (0 = not elevated): ranking compares when failures started.
+   */
+  early = 0;
   err = new Signal();
   lat = new Signal();
   saturation = 0;
