@@ -5,7 +5,6 @@
 // records already decoded into objects (its natural input), so neither pays
 // for protobuf decoding, interning or output decoding. Both start over on a
 // fresh instance (outside the timed window) when the workload runs out.
-import { Bench } from "tinybench";
 import { TenantCore } from "../../src/core/tenant-core.js";
 import type { Topology } from "../../src/gen/impactd/v1/topology.js";
 import {
@@ -14,55 +13,34 @@ import {
   type InputRecord,
   ReferenceCore,
 } from "../../src/reference/index.js";
+import { type Measured, measureCalls } from "../harness/measure.js";
 import { type BenchResult, result } from "../result.js";
 import { batches, topology } from "./core.js";
 
 const BATCH = 10_000;
-/** Batches per measured iteration, as in the core suite. */
-const PER_RUN = 20;
-/** Iterations' worth of workload before starting over (bounds the decoded records' memory). */
-const LAPS = 8;
+/** Batches prepared per size; each side starts over (outside the timed calls) when they run out. */
+const PREPARED = 64;
 
-interface Measured {
-  eventsPerSec: number;
-  p50: number;
-  p99: number;
-}
-
-// Measures one iteration (PER_RUN batches) under tinybench; `start` makes a
-// fresh instance and returns its step (process batch b), and is called
-// outside the timed window whenever the workload is used up.
+// Measures one batch per call on the CPU-time clock the core suite uses, so
+// the two suites' figures compare; `start` makes a fresh instance and returns
+// its step (process batch b), and is called outside the timed window whenever
+// the workload is used up.
 async function measure(
   name: string,
-  quick: boolean,
+  timeMs: number,
   start: () => (batch: number) => void,
 ): Promise<Measured> {
   let step = start();
   let next = 0;
-  const bench = new Bench({ time: quick ? 500 : 2_000, warmup: true });
-  bench.add(
-    name,
-    () => {
-      for (let i = 0; i < PER_RUN; i++) step(next++);
+  return measureCalls(name, () => step(next++), {
+    eventsPerCall: BATCH,
+    timeMs,
+    before: () => {
+      if (next < PREPARED) return;
+      step = start();
+      next = 0;
     },
-    {
-      beforeEach: () => {
-        if (next + PER_RUN > PER_RUN * LAPS) {
-          step = start();
-          next = 0;
-        }
-      },
-    },
-  );
-  await bench.run();
-  const r = bench.tasks[0]?.result;
-  if (r === undefined || !("latency" in r))
-    throw new Error(`${name} bench failed: ${JSON.stringify(r)}`);
-  return {
-    eventsPerSec: Math.round((PER_RUN * BATCH) / (r.latency.mean / 1000)),
-    p50: r.latency.p50 / PER_RUN,
-    p99: r.latency.p99 / PER_RUN,
-  };
+  });
 }
 
 // Both must make the same decisions on the workload (the differential tests
@@ -80,28 +58,29 @@ function checkSame(topo: Topology, data: Uint8Array[], decoded: InputRecord[][])
   }
 }
 
-/** runReferenceSuite measures events/s of the core and of the reference model, and their ratio. */
+/** runReferenceSuite measures events per CPU-second of the core and of the reference model, and their ratio. */
 export async function runReferenceSuite(opts: { quick: boolean }): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
+  const timeMs = opts.quick ? 500 : 2_000;
   const sizes = opts.quick ? [100, 10_000] : [100, 1_000, 10_000, 100_000];
   for (const services of sizes) {
     const topo = topology(services, 3);
-    const data = batches(services, BATCH, PER_RUN * LAPS, Date.UTC(2026, 0, 1));
+    const data = batches(services, BATCH, PREPARED, Date.UTC(2026, 0, 1));
     const decoded: InputRecord[][] = data.map((b) => decodeInput(b));
     checkSame(topo, data, decoded);
-    const wasm = await measure(`core ${services} services`, opts.quick, () => {
+    const wasm = await measure(`core ${services} services`, timeMs, () => {
       const core = new TenantCore();
       core.setTopology(topo);
       return (b) => core.core.process(core.core.loadInput(data[b] as Uint8Array));
     });
-    const plain = await measure(`reference ${services} services`, opts.quick, () => {
+    const plain = await measure(`reference ${services} services`, timeMs, () => {
       const ref = new ReferenceCore();
       ref.setTopology(topo);
       return (b) => ref.engine.process(decoded[b] as InputRecord[]);
     });
-    const ratio = Math.round((wasm.eventsPerSec / plain.eventsPerSec) * 100) / 100;
-    console.log(`  ${services} services: core/reference = ${ratio}x`);
-    const params = { services, fanout: 3, batch_events: BATCH };
+    const ratio = Math.round((wasm.eventsPerCpuSec / plain.eventsPerCpuSec) * 100) / 100;
+    console.log(`  ${services} services: core/reference = ${ratio}x (events per CPU-second)`);
+    const params = { services, fanout: 3, batch_events: BATCH, latency: "CPU ms per batch" };
     for (const [name, m, extra] of [
       ["core", wasm, { wasm: "release" }],
       ["reference", plain, { core_over_reference: ratio }],
@@ -110,7 +89,12 @@ export async function runReferenceSuite(opts: { quick: boolean }): Promise<Bench
         result(
           "reference",
           `${name} ${services} services`,
-          { events_per_sec: m.eventsPerSec, p50_ms: m.p50, p99_ms: m.p99 },
+          {
+            events_per_sec: Math.round(m.eventsPerSec),
+            events_per_cpu_sec: Math.round(m.eventsPerCpuSec),
+            p50_ms: m.p50CpuMs,
+            p99_ms: m.p99CpuMs,
+          },
           { ...params, ...extra },
         ),
       );
