@@ -585,6 +585,10 @@ function close(n: u32, ts: f64, actor: u32): void {
     store<u8>(mp + S_PEAK, 0);
   }
   store<u32>(ip + I_HEAD, 0);
+  // Its members are detached, recovered or not: counters that outlived them
+  // would hold a reopened incident unhealthy for ever.
+  store<u32>(ip + I_MEMBERS, 0);
+  store<u32>(ip + I_UNHEALTHY, 0);
   const o = emit(ts, O_RESOLVED, n, 0);
   setV0(o, load<f64>(ip + I_OPENED));
   setB(o, actor);

@@ -193,8 +193,7 @@ export class Incidents {
     const o = this.m.out.emit(ts, O_MERGED, from, 0);
     o.a = into;
     o.version = this.bump(from);
-    // Re-announce the moved members under `into`: the first `moved` of its
-    // list (the counter, which can exceed the list after a reopen).
+    // Re-announce the moved members under `into`: the first `moved` of its list.
     for (const id of t.members.slice(0, moved)) this.emitMember(into, id, ts);
     this.emitStats(ts, into);
   }
@@ -415,7 +414,8 @@ export class Incidents {
 
   // Resolves incident n at ts; `actor` is the actor id + 1 for a manual
   // resolution, 0 when the signals resolved it. Members leave (their peaks
-  // reset); the incident's counters stay as they were (as in the core).
+  // reset), recovered or not, and the member counters with them: counters
+  // that outlived them would hold a reopened incident unhealthy for ever.
   private close(n: number, ts: number, actor: number): void {
     const tables = this.m.tables;
     const inc = tables.incident(n);
@@ -430,6 +430,8 @@ export class Incidents {
       sp.peak = 0;
     }
     inc.members = [];
+    inc.memberCount = 0;
+    inc.unhealthy = 0;
     const o = this.m.out.emit(ts, O_RESOLVED, n, 0);
     o.v0 = inc.opened;
     o.b = actor;

@@ -128,11 +128,7 @@ export class Incident {
   severity = 0;
   /** Members, newest first (the core's member list is pushed at the head). */
   members: number[] = [];
-  /**
-   * Member and unhealthy-member counters (u32). The core keeps them apart
-   * from the list and does not reset them on close, so after a reopen they
-   * can exceed the list; mirrored as counters for that reason.
-   */
+  /** Member and unhealthy-member counters (u32), kept apart from the list as in the core. */
   memberCount = 0;
   unhealthy = 0;
   alerts = 0;

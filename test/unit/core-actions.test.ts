@@ -1,0 +1,101 @@
+// Incident actions (acknowledge, resolve) through the host bridge: what a
+// manual action leaves behind when the incident reopens, and the order in
+// which actions and other same-time records apply, live and in a replay.
+import { describe, expect, it } from "vitest";
+import { type CoreOutput, TenantCore } from "../../src/core/tenant-core.js";
+import type { Event } from "../../src/gen/impactd/v1/event.js";
+import { DependencyKind, type Topology } from "../../src/gen/impactd/v1/topology.js";
+
+const T0 = Date.UTC(2026, 10, 1);
+const MIN = 60_000;
+const RESOLVE = 2;
+
+// web -> db; db is the data team's, whose policy pages three tiers 5 and 10
+// minutes apart.
+function topology(): Topology {
+  const svc = (name: string, team: string, deps: string[]) => ({
+    name,
+    team,
+    tier: 0,
+    kinds: [],
+    slo: undefined,
+    dependsOn: deps.map((d) => ({
+      service: d,
+      kind: DependencyKind.DEPENDENCY_KIND_HARD,
+      discovered: false,
+    })),
+  });
+  const tier = (delayMinutes: number, target: string) => ({ delayMinutes, target, channel: "" });
+  return {
+    services: [svc("web", "", ["db"]), svc("db", "data", [])],
+    journeys: [],
+    teams: [
+      {
+        name: "data",
+        skills: [],
+        services: [],
+        escalation: [tier(5, "@d1"), tier(10, "@d2"), tier(15, "@d3")],
+        notify: [],
+        fallback: false,
+        pageTier2AboveCpm: 0,
+        quietHours: undefined,
+      },
+    ],
+  };
+}
+
+const ev = (ts: number, kind: Event["kind"]): Event => ({
+  tsUnixMs: ts,
+  source: "t",
+  tenant: "",
+  id: "",
+  kind,
+});
+const health = (ts: number, service: string, status: number) =>
+  ev(ts, { $case: "healthCheck", value: { service, status, message: "" } });
+const action = (ts: number, n: number, kind: number, actor: string) =>
+  ev(ts, {
+    $case: "incidentAction",
+    value: { incidentId: `inc-${n}`, action: kind, actor, note: "" },
+  });
+
+function core(): TenantCore {
+  const c = new TenantCore({ incidentNumber: (id) => Number(id.slice(4)) });
+  c.setTopology(topology());
+  return c;
+}
+
+// One sorted batch, then flush: the order a replay of stored events uses.
+function run(events: Event[]): CoreOutput[] {
+  const c = core();
+  const sorted = [...events].sort((a, b) => a.tsUnixMs - b.tsUnixMs);
+  return [...c.process(sorted).outputs, ...c.flush()];
+}
+
+function of<T extends CoreOutput["type"]>(
+  out: CoreOutput[],
+  type: T,
+): Extract<CoreOutput, { type: T }>[] {
+  return out.filter((o) => o.type === type) as Extract<CoreOutput, { type: T }>[];
+}
+
+const minutes = (ts: number) => (ts - T0) / MIN;
+
+describe("a manually resolved incident that reopens", () => {
+  it("resolves again once its members recover", () => {
+    const out = run([
+      health(T0, "db", 1),
+      health(T0 + MIN, "db", 3), // incident 1 opens
+      action(T0 + 2 * MIN, 1, RESOLVE, "dana"), // resolved by hand while db is still down
+      health(T0 + 3 * MIN, "db", 1), // healthy at +5 (recovery hysteresis)
+      health(T0 + 10 * MIN, "db", 3), // fails again: incident 1 reopens
+      health(T0 + 11 * MIN, "db", 1), // healthy at +13: mitigated, resolved 5 minutes later
+      health(T0 + 60 * MIN, "web", 1),
+    ]);
+    expect(of(out, "opened")).toHaveLength(1);
+    expect(of(out, "resolved").map((r) => [minutes(r.ts), r.actor])).toEqual([
+      [2, "dana"],
+      [18, ""],
+    ]);
+  });
+});
