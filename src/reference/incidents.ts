@@ -209,6 +209,7 @@ export class Incidents {
     tables.openIncidents++;
     inc.resolvedTs = 0;
     this.setStatus(r, ST_OPEN, ts, 0, 1);
+    this.m.routing.resumeEscalation(r, ts);
     return r;
   }
 
@@ -432,6 +433,9 @@ export class Incidents {
     inc.members = [];
     inc.memberCount = 0;
     inc.unhealthy = 0;
+    // An acknowledgement covers this episode only: a reopened incident
+    // needs a new one, and escalates until it gets it.
+    inc.acked = false;
     const o = this.m.out.emit(ts, O_RESOLVED, n, 0);
     o.v0 = inc.opened;
     o.b = actor;

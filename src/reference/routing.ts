@@ -183,6 +183,18 @@ export class Routing {
   }
 
   /**
+   * resumeEscalation re-arms the escalation of reopened incident n, which is
+   * unacknowledged again: the tier last paged gets its delay once more.
+   */
+  resumeEscalation(n: number, ts: number): void {
+    const inc = this.m.tables.incident(n);
+    const delay = this.tierDelay(inc.team, inc.tier);
+    if (delay === Number.POSITIVE_INFINITY || inc.tier + 1 >= this.tierCount(inc.team)) return;
+    inc.escalationDue = ts + delay;
+    this.m.timers.schedule(inc.escalationDue, T_ESCALATE, n);
+  }
+
+  /**
    * maybeSkipTier pages tier 2 at once when incident n costs more customers
    * a minute than its team's threshold, instead of waiting for tier 1's delay.
    */

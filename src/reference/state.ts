@@ -122,7 +122,7 @@ export class JourneyState {
 /** Incident is one incident's record. */
 export class Incident {
   status = ST_OPEN;
-  /** Set once acknowledged (restored when it leaves MITIGATED). */
+  /** Set once acknowledged (restored when it leaves MITIGATED, cleared on close). */
   acked = false;
   /** SEV_I_*, 0 = not set yet. */
   severity = 0;

@@ -5,9 +5,11 @@ import { describe, expect, it } from "vitest";
 import { type CoreOutput, TenantCore } from "../../src/core/tenant-core.js";
 import type { Event } from "../../src/gen/impactd/v1/event.js";
 import { DependencyKind, type Topology } from "../../src/gen/impactd/v1/topology.js";
+import { IncidentTracker } from "../../src/pipeline/incident-tracker.js";
 
 const T0 = Date.UTC(2026, 10, 1);
 const MIN = 60_000;
+const ACK = 1;
 const RESOLVE = 2;
 
 // web -> db; db is the data team's, whose policy pages three tiers 5 and 10
@@ -97,5 +99,50 @@ describe("a manually resolved incident that reopens", () => {
       [2, "dana"],
       [18, ""],
     ]);
+  });
+
+  it("can be acknowledged again, and escalates again until it is", () => {
+    const out = run([
+      health(T0, "db", 3), // incident 1 opens, routed to data: tier 1 paged
+      action(T0 + 2 * MIN, 1, ACK, "dana"),
+      health(T0 + 3 * MIN, "db", 1), // healthy at +5, resolved at +10
+      health(T0 + 15 * MIN, "db", 3), // reopens, unacknowledged
+      action(T0 + 27 * MIN, 1, ACK, "erin"),
+      health(T0 + 90 * MIN, "web", 1),
+    ]);
+    const statuses = of(out, "status").map((s) => [minutes(s.ts), s.status, s.actor]);
+    expect(statuses).toContainEqual([27, 2, "erin"]);
+    // Tier 1 when routed; after the reopening, tier 1's 5 minutes pass
+    // unacknowledged (tier 2 paged at +20), and tier 2's 10 minutes would
+    // end at +30, after erin acknowledged.
+    expect(of(out, "page").map((p) => [minutes(p.ts), p.tier])).toEqual([
+      [0, 0],
+      [20, 1],
+    ]);
+  });
+
+  it("shows who acknowledged it since it reopened", () => {
+    const tracker = new IncidentTracker("t");
+    const c = core();
+    const at = (events: Event[]) => {
+      tracker.apply(c.process(events).outputs);
+      const st = tracker.all()[0];
+      return st === undefined ? undefined : tracker.snapshot(st).acknowledgedBy;
+    };
+    // Each call's last event only moves the watermark past the ones before.
+    expect(
+      at([health(T0, "db", 3), action(T0 + MIN, 1, ACK, "dana"), health(T0 + 2 * MIN, "web", 1)]),
+    ).toBe("dana");
+    // Recovered, resolved, and failing again at +15: reopened.
+    expect(
+      at([
+        health(T0 + 3 * MIN, "db", 1),
+        health(T0 + 15 * MIN, "db", 3),
+        health(T0 + 16 * MIN, "web", 1),
+      ]),
+    ).toBe("");
+    expect(at([action(T0 + 17 * MIN, 1, ACK, "erin"), health(T0 + 18 * MIN, "web", 1)])).toBe(
+      "erin",
+    );
   });
 });
