@@ -221,13 +221,14 @@ export class Health {
   // Updates the fast EWMA and, while healthy and unremarkable, the baseline.
   // While warming up every sample is learned except one beyond the SLO
   // threshold `limit`: a service first watched mid-incident must not learn
-  // the failure as its normal. The warm-up mean is exact (a = 1/(n+1)).
+  // the failure as its normal; the first sample seeds the baseline clamped
+  // to `limit`, as journeys do. The warm-up mean is exact (a = 1/(n+1)).
   private learn(p: ServiceState, sig: Signal, x: number, floor: number, limit: number): void {
     const params = this.m.params;
     const n = sig.n;
     if (n === 0) {
       sig.fast = x;
-      sig.base = x;
+      sig.base = Math.min(x, limit);
       sig.variance = 0;
       sig.n = 1;
       return;
