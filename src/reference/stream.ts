@@ -65,16 +65,15 @@ export class EventStream {
 
   constructor(private readonly m: Model) {}
 
-  /** ingest takes one batch: late records are reported, the rest wait or apply. */
+  /**
+   * ingest takes one batch: late records are reported, the rest wait or
+   * apply. An incident action at exactly the watermark takes effect in this
+   * call too, with the other actions waiting at that time, in record order.
+   */
   ingest(batch: readonly InputRecord[]): void {
     const kept: InputRecord[] = [];
+    let acting = false;
     batch.forEach((r, i) => {
-      if (r.ts === this.watermark && r.kind === K_ACTION) {
-        // An action at exactly the watermark takes effect now: everything
-        // before it is applied and it sorts before anything else at that time.
-        this.apply(r);
-        return;
-      }
       if (r.ts < this.watermark) {
         const o = this.m.out.emit(r.ts, O_LATE, 0, r.entity);
         o.a = i;
@@ -82,20 +81,22 @@ export class EventStream {
         this.late++;
         return;
       }
-      if (r.ts > this.maxTs) this.maxTs = r.ts;
+      if (r.ts === this.watermark && r.kind === K_ACTION) acting = true;
+      else if (r.ts > this.maxTs) this.maxTs = r.ts;
       kept.push(r);
     });
     for (const r of kept) this.pending.push(r);
     this.pending.sort(compareRecords);
     const w = this.maxTs - this.m.params.get(P_LATENESS_MS);
-    if (w > this.watermark) this.watermark = w;
-    this.drain();
+    const advanced = w > this.watermark;
+    if (advanced) this.watermark = w;
+    this.drain(acting && !advanced);
   }
 
   /** advanceTo moves the watermark to w (never backwards) and applies. */
   advanceTo(w: number): void {
     if (w > this.watermark) this.watermark = w;
-    this.drain();
+    this.drain(false);
   }
 
   /** flush applies everything pending (end of stream). */
@@ -108,12 +109,16 @@ export class EventStream {
     return this.pending.length;
   }
 
-  // Applies pending records with ts < watermark, then timers due before it.
-  private drain(): void {
+  // Applies pending records with ts < watermark (and, when `actions`, the
+  // actions at exactly the watermark, which sort first at that time), then
+  // timers due before it.
+  private drain(actions: boolean): void {
     let i = 0;
-    while (i < this.pending.length && (this.pending[i] as InputRecord).ts < this.watermark) {
-      this.apply(this.pending[i] as InputRecord);
-      i++;
+    for (; i < this.pending.length; i++) {
+      const r = this.pending[i] as InputRecord;
+      const now = actions && r.ts === this.watermark && r.kind === K_ACTION;
+      if (r.ts >= this.watermark && !now) break;
+      this.apply(r);
     }
     if (i > 0) this.pending = this.pending.slice(i);
     this.fireTimersUpTo(this.watermark, false);

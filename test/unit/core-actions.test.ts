@@ -146,3 +146,21 @@ describe("a manually resolved incident that reopens", () => {
     );
   });
 });
+
+describe("actions at one time", () => {
+  it("apply in the same order live, arriving at the watermark together, as in a replay", () => {
+    const c = core();
+    const stored = [health(T0, "db", 3), health(T0 + MIN, "web", 1)];
+    const live = [...c.process(stored).outputs];
+    const w = c.watermark();
+    // Resolve listed before acknowledge: a replay sorts them by record.
+    const acts = [action(w, 1, RESOLVE, "bob"), action(w, 1, ACK, "amy")];
+    stored.push(...acts, health(T0 + 60 * MIN, "web", 1));
+    live.push(
+      ...c.process(acts).outputs,
+      ...c.process([stored.at(-1) as Event]).outputs,
+      ...c.flush(),
+    );
+    expect(run(stored)).toEqual(live);
+  });
+});
