@@ -14,6 +14,7 @@ import {
   JOURNEY_DEPTH,
   JOURNEY_MAX_SERVICES,
 } from "../core/tenant-core.js";
+import { changeTieKey, TieKeys } from "../core/tie-key.js";
 import type { Event } from "../gen/impactd/v1/event.js";
 import { DependencyKind, type Topology } from "../gen/impactd/v1/topology.js";
 import { decodeRecord, type Names } from "./decode.js";
@@ -39,6 +40,8 @@ export class ReferenceCore {
   private readonly customMetrics = new Interner();
   private readonly devices = new Interner();
   private readonly actors = new Interner();
+  private readonly fingerprintKeys = new TieKeys();
+  private readonly actorKeys = new TieKeys();
   private readonly teams = new Interner();
   /** Skill and service-kind names share one bit space; "deploy" and "experience" are bits 0 and 1. */
   private readonly skills = new Interner();
@@ -200,16 +203,16 @@ export class ReferenceCore {
       }
       case "alert": {
         const a = k.value;
-        const fp = this.fingerprints.id(
-          a.fingerprint !== "" ? a.fingerprint : alertFingerprint(a.service, a.name, a.labels),
-        );
+        const name =
+          a.fingerprint !== "" ? a.fingerprint : alertFingerprint(a.service, a.name, a.labels);
+        const fp = this.fingerprints.id(name);
         return inputRecord(
           ts,
           L.K_ALERT,
           a.state,
           a.severity,
           this.services.id(a.service),
-          0,
+          this.fingerprintKeys.of(fp, name),
           fp,
           0,
         );
@@ -218,7 +221,8 @@ export class ReferenceCore {
         const c = k.value;
         const { service, kind, version, description } = c;
         const id = this.rememberChange(ev, { service, kind, version, description });
-        return inputRecord(ts, L.K_CHANGE, c.kind, 0, this.services.id(c.service), 0, id, 0);
+        const key = changeTieKey(kind, version, description, ev.id);
+        return inputRecord(ts, L.K_CHANGE, c.kind, 0, this.services.id(c.service), key, id, 0);
       }
       case "journeySignal": {
         const j = k.value;
@@ -272,7 +276,17 @@ export class ReferenceCore {
       case "incidentAction": {
         const a = k.value;
         const n = this.incidentNumber(a.incidentId) ?? 0;
-        return inputRecord(ts, L.K_ACTION, a.action, 0, n, 0, this.actors.id(a.actor), 0);
+        const actor = this.actors.id(a.actor);
+        return inputRecord(
+          ts,
+          L.K_ACTION,
+          a.action,
+          0,
+          n,
+          this.actorKeys.of(actor, a.actor),
+          actor,
+          0,
+        );
       }
       default:
         throw new TypeError("event has no kind; validate before process");

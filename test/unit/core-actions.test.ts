@@ -60,6 +60,13 @@ const action = (ts: number, n: number, kind: number, actor: string) =>
     $case: "incidentAction",
     value: { incidentId: `inc-${n}`, action: kind, actor, note: "" },
   });
+const alert = (ts: number, service: string, state: number, fingerprint: string) =>
+  ev(ts, {
+    $case: "alert",
+    value: { service, name: "x", severity: 2, labels: {}, state, fingerprint, summary: "" },
+  });
+const deploy = (ts: number, service: string, version: string) =>
+  ev(ts, { $case: "change", value: { service, kind: 1, version, description: "" } });
 
 function core(): TenantCore {
   const c = new TenantCore({ incidentNumber: (id) => Number(id.slice(4)) });
@@ -162,5 +169,55 @@ describe("actions at one time", () => {
       ...c.flush(),
     );
     expect(run(stored)).toEqual(live);
+  });
+
+  it("do not depend on the order the host first saw the actors in", () => {
+    const acks = [action(T0 + 5 * MIN, 1, ACK, "zoe"), action(T0 + 5 * MIN, 1, ACK, "amy")];
+    const by = (order: Event[]) => {
+      const c = core();
+      const out = [
+        ...c.process([health(T0, "db", 3)]).outputs,
+        ...c.process(order).outputs,
+        ...c.flush(),
+      ];
+      return of(out, "status").map((s) => s.actor);
+    };
+    const one = by(acks);
+    expect(one).toHaveLength(1);
+    expect(by([...acks].reverse())).toEqual(one);
+  });
+});
+
+describe("alerts at one time", () => {
+  it("do not depend on which fingerprint the host saw first", () => {
+    // x fires on web (incident 1); a minute later x and y fire on db, which
+    // y turns unhealthy: db joins incident 1 and the incident counts both.
+    const events = [
+      alert(T0, "web", 1, "x"),
+      alert(T0 + MIN, "db", 1, "x"),
+      alert(T0 + MIN, "db", 1, "y"),
+      health(T0 + 60 * MIN, "web", 1),
+    ];
+    // A resolution of y, which never fired, changes nothing but makes the
+    // host see y before x.
+    const seenFirst = [alert(T0 - MIN, "db", 2, "y"), ...events];
+    expect(run(seenFirst)).toEqual(run(events));
+  });
+});
+
+describe("changes at one time", () => {
+  it("link the same change whatever order they arrived in", () => {
+    const deploys = [deploy(T0 + MIN, "db", "v2"), deploy(T0 + MIN, "db", "v1")];
+    const linked = (order: Event[]) => {
+      const c = core();
+      const out = [
+        ...c.process([health(T0, "db", 1), ...order, health(T0 + 2 * MIN, "db", 3)]).outputs,
+        ...c.flush(),
+      ];
+      return of(out, "root_cause").map((r) => r.change?.version);
+    };
+    const one = linked(deploys);
+    expect(one[0]).toBeDefined();
+    expect(linked([...deploys].reverse())).toEqual(one);
   });
 });
