@@ -222,6 +222,8 @@ export function recoverTimer(s: u32, due: f64): void {
   const cur = load<u8>(p + S_HEALTH);
   if (cur < H_DEGRADED || evidence(p, due) >= H_DEGRADED) return;
   store<u8>(p + S_HEALTH, H_OK);
+  // The rise that led here is over; one still elevated starts anew.
+  store<f64>(p + S_EARLY, 0);
   emitHealth(due, s, p, H_OK, cur);
   onRecovered(s, due);
   servicesHealthChanged(s, due);

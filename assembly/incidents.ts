@@ -237,8 +237,12 @@ function addFound(n: u32): void {
  *  - upstream (what calls s): a member there may be a symptom of s,
  *    detected first, if it turned unhealthy no more than P_PROPAGATION_MS
  *    before s, or if nothing else explains it (none of its own hard
- *    dependencies is unhealthy): a slow degradation shows in a sensitive
- *    caller long before its own thresholds trip.
+ *    dependencies is unhealthy) and it failed after s's metrics began to
+ *    rise: a slow degradation shows in a sensitive caller long before its
+ *    own thresholds trip. A member already explained by another failing
+ *    dependency in its incident is not a symptom of s: two independent
+ *    faults that meet in a shared caller stay two incidents, each routed
+ *    to its own owner.
  * An incident qualifies while it still has unhealthy members, or within
  * P_CORRELATION_WINDOW_MS of its last change once they all recovered.
  * The search walks only through services that are not known to be healthy
@@ -251,6 +255,8 @@ function findNeighbourIncidents(s: u32, ts: f64): void {
   const maxHops = <u32>param(P_MAX_HOPS);
   const window = param(P_CORRELATION_WINDOW_MS);
   const propagation = param(P_PROPAGATION_MS);
+  // A caller that failed well before s began to rise is not its symptom.
+  const rise = riseStart(svc(s), ts);
   foundCount = 0;
   for (let dir = 0; dir < 2; dir++) {
     epoch++;
@@ -266,7 +272,11 @@ function findNeighbourIncidents(s: u32, ts: f64): void {
       if (cur != s) {
         const n = load<u32>(cp + S_INCIDENT);
         if (n != 0 && load<u8>(cp + S_HEALTH) >= H_DEGRADED) {
-          const timely = dir == 0 || ts - load<f64>(cp + S_ONSET) <= propagation || !hasUnhealthyDep(cur, s);
+          const timely =
+            dir == 0 ||
+            ((ts - load<f64>(cp + S_ONSET) <= propagation ||
+              (!hasUnhealthyDep(cur, s) && load<f64>(cp + S_ONSET) >= rise - propagation)) &&
+              !explainedByOther(cur, s, n, propagation));
           if (timely && incidentLive(n)) {
             const ip = inc(n);
             if (load<u32>(ip + I_UNHEALTHY) > 0 || ts - load<f64>(ip + I_ACTIVITY) <= window) addFound(n);
@@ -289,6 +299,23 @@ function findNeighbourIncidents(s: u32, ts: f64): void {
       }
     }
   }
+}
+
+// Is member id of incident n already explained by an unhealthy hard
+// dependency other than `except` in n that failed before it (or within the
+// propagation window after)? Then a later failure of `except` is not what
+// id suffers from: two faults that meet in one caller stay two incidents.
+function explainedByOther(id: u32, except: u32, n: u32, propagation: f64): bool {
+  const onset = load<f64>(svc(id) + S_ONSET);
+  for (let q = depStart(id); q < depEnd(id); q++) {
+    const d = depAt(q);
+    if (d & SOFT_BIT || d == except) continue;
+    const dp = svc(d);
+    if (load<u32>(dp + S_INCIDENT) == n && load<u8>(dp + S_HEALTH) >= H_DEGRADED && load<f64>(dp + S_ONSET) <= onset + propagation) {
+      return true;
+    }
+  }
+  return false;
 }
 
 // Does service id have an unhealthy hard dependency other than `except`?
@@ -388,7 +415,8 @@ export function onUnhealthy(s: u32, ts: f64): void {
     setV0(o, ts);
     setVersion(o, bump(n));
   }
-  join(n, s, ts);
+  // Its onset is when its metrics began to rise, if they did before now.
+  join(n, s, ts, riseStart(sp, ts));
   rank(n, ts);
   updateSeverity(n, ts);
 }
@@ -506,7 +534,7 @@ function rehome(n: u32, ts: f64): void {
     setA(o, load<u8>(svc(id) + S_HEALTH));
     setC(o, 1); // left this incident
     setVersion(o, bump(n));
-    join(to, id, ts);
+    join(to, id, ts, ts);
     rank(to, ts);
     updateSeverity(to, ts);
   }
@@ -532,13 +560,13 @@ function unlink(n: u32, id: u32): void {
   store<u32>(sp + S_NEXT, 0);
 }
 
-// Adds unhealthy service s to live incident n as a new member from `ts`.
-function join(n: u32, s: u32, ts: f64): void {
+// Adds unhealthy service s to live incident n at `ts`, its failure there
+// having begun at `onset`.
+function join(n: u32, s: u32, ts: f64, onset: f64): void {
   const sp = svc(s);
   const ip = inc(n);
   unmitigate(n, ts);
-  // Its onset is when its metrics began to rise, if they did before now.
-  store<f64>(sp + S_ONSET, riseStart(sp, ts));
+  store<f64>(sp + S_ONSET, onset);
   store<u8>(sp + S_PEAK, load<u8>(sp + S_HEALTH));
   store<f64>(sp + S_PEAK_ANOMALY, anomaly(sp));
   store<u32>(sp + S_INCIDENT, n);

@@ -272,6 +272,63 @@ describe("lifecycle", () => {
   });
 });
 
+describe("correlation", () => {
+  // The incident each service ended up in, by its last member record.
+  function incidentOf(out: CoreOutput[]): Map<string, number> {
+    const m = new Map<string, number>();
+    for (const o of of(out, "member")) if (!o.left) m.set(o.service, o.incident);
+    return m;
+  }
+
+  it("keeps two faults that meet in a shared caller as two incidents", () => {
+    const topo = topology([{ name: "web", deps: ["a", "b"] }, { name: "a" }, { name: "b" }]);
+    const out = run(topo, [
+      health(T0, "a", 3),
+      health(T0 + 2_000, "web", 3), // a symptom of a
+      health(T0 + 90_000, "b", 3), // fails on its own: web is already explained by a
+    ]);
+    const inc = incidentOf(out);
+    expect(inc.get("web")).toBe(inc.get("a"));
+    expect(inc.get("b")).not.toBe(inc.get("a"));
+    expect(of(out, "opened")).toHaveLength(2);
+    expect(of(out, "merged")).toEqual([]);
+  });
+
+  it("does not take a caller that failed long before a dependency began to rise as its symptom", () => {
+    const topo = topology([{ name: "web", deps: ["db"] }, { name: "db" }]);
+    const out = run(topo, [health(T0, "web", 3), health(T0 + 6 * MIN, "db", 3)]);
+    const inc = incidentOf(out);
+    expect(inc.get("db")).not.toBe(inc.get("web"));
+  });
+
+  it("dates a slow failure from when its metrics began to rise and ranks it above the caller seen first", () => {
+    const topo = topology([
+      { name: "web", deps: ["db"], sloErr: 0.05 },
+      { name: "db", sloErr: 0.05 },
+    ]);
+    const events: Event[] = [];
+    // An hour of normal traffic teaches both baselines.
+    for (let i = 0; i < 360; i++) {
+      events.push(err(T0 + i * 10_000, "db", 0.02 + 0.01 * noise(i)));
+      events.push(err(T0 + i * 10_000, "web", 0.01 + 0.002 * noise(i + 1000)));
+    }
+    const rise = T0 + 60 * MIN;
+    // db's errors creep up for 8 minutes before crossing its SLO; web, hurt
+    // at once by every failed call, is down after 3 minutes.
+    for (let i = 0; i < 60; i++) {
+      const t = rise + i * 10_000;
+      events.push(err(t, "db", 0.02 + 0.01 * noise(i + 500) + 0.001 * i));
+      events.push(err(t, "web", i < 18 ? 0.01 + 0.002 * noise(i) : 0.4));
+    }
+    const out = run(topo, events);
+    const inc = incidentOf(out);
+    expect(inc.get("db")).toBe(inc.get("web"));
+    const top = of(out, "root_cause").filter((r) => r.rank === 1);
+    expect(top.at(-1)?.service).toBe("db");
+    expect(of(out, "opened")[0]?.service).toBe("web"); // seen first, ranked second
+  });
+});
+
 describe("late events", () => {
   it("counts events beyond the lateness bound and does not apply them", () => {
     const core = new TenantCore();
