@@ -200,6 +200,8 @@ export class Health {
     const cur = p.health;
     if (cur < H_DEGRADED || this.evidence(p, due) >= H_DEGRADED) return;
     p.health = H_OK;
+    // The rise that led here is over; one still elevated starts anew.
+    p.early = 0;
     this.emitHealth(due, s, p, H_OK, cur);
     m.incidents.onRecovered(s, due);
     m.journeys.servicesHealthChanged(s, due);

@@ -112,7 +112,10 @@ export class Incidents {
    *    suffers from;
    *  - upstream (what calls s): a member there may be a symptom of s detected
    *    first, if it turned unhealthy at most P_PROPAGATION_MS before s, or
-   *    if nothing else explains it (no other unhealthy hard dependency).
+   *    if nothing else explains it (no other unhealthy hard dependency) and
+   *    it failed after s's metrics began to rise; never when another failing
+   *    dependency in its incident already explains it (two faults that meet
+   *    in a shared caller stay two incidents).
    * An incident qualifies while it has unhealthy members, or within
    * P_CORRELATION_WINDOW_MS of its last change.
    */
@@ -121,6 +124,8 @@ export class Incidents {
     const maxHops = params.getU32(P_MAX_HOPS);
     const window = params.get(P_CORRELATION_WINDOW_MS);
     const propagation = params.get(P_PROPAGATION_MS);
+    // A caller that failed well before s began to rise is not its symptom.
+    const rise = riseStart(tables.service(s), ts);
     const found: number[] = [];
     for (const downstream of [true, false]) {
       const depth = new Map<number, number>([[s, 0]]);
@@ -133,7 +138,10 @@ export class Incidents {
           const n = cp.incident;
           if (n !== 0 && cp.health >= H_DEGRADED) {
             const timely =
-              downstream || ts - cp.onset <= propagation || !this.hasUnhealthyDep(cur, s);
+              downstream ||
+              ((ts - cp.onset <= propagation ||
+                (!this.hasUnhealthyDep(cur, s) && cp.onset >= rise - propagation)) &&
+                !this.explainedByOther(cur, s, n, propagation));
             if (timely && this.live(n)) {
               const inc = tables.incident(n);
               const recent = inc.unhealthy > 0 || ts - inc.activity <= window;
@@ -153,6 +161,22 @@ export class Incidents {
       }
     }
     return found;
+  }
+
+  // Is member id of incident n already explained by an unhealthy hard
+  // dependency other than `except` in n that failed before it (or within
+  // the propagation window after)? Then a later failure of `except` is not
+  // what id suffers from.
+  private explainedByOther(id: number, except: number, n: number, propagation: number): boolean {
+    const tables = this.m.tables;
+    const onset = tables.service(id).onset;
+    for (const e of this.m.graph.dependencies(id)) {
+      if (e.soft || e.service === except) continue;
+      const dp = tables.service(e.service);
+      if (dp.incident === n && dp.health >= H_DEGRADED && dp.onset <= onset + propagation)
+        return true;
+    }
+    return false;
   }
 
   // Does service id have an unhealthy hard dependency other than `except`?
@@ -244,7 +268,8 @@ export class Incidents {
       o.v0 = ts;
       o.version = this.bump(n);
     }
-    this.join(n, s, ts);
+    // Its onset is when its metrics began to rise, if they did before now.
+    this.join(n, s, ts, riseStart(this.m.tables.service(s), ts));
     this.rank(n, ts);
     this.updateSeverity(n, ts);
   }
@@ -362,7 +387,7 @@ export class Incidents {
       o.a = tables.service(id).health;
       o.c = 1; // left this incident (v0, its anomaly, is not set on this record)
       o.version = this.bump(n);
-      this.join(to, id, ts);
+      this.join(to, id, ts, ts);
       this.rank(to, ts);
       this.updateSeverity(to, ts);
     }
@@ -377,13 +402,13 @@ export class Incidents {
     sp.incident = 0;
   }
 
-  // Adds unhealthy service s to live incident n as a new member from ts.
-  private join(n: number, s: number, ts: number): void {
+  // Adds unhealthy service s to live incident n at ts, its failure there
+  // having begun at `onset`.
+  private join(n: number, s: number, ts: number, onset: number): void {
     const sp = this.m.tables.service(s);
     const inc = this.m.tables.incident(n);
     this.unmitigate(n, ts);
-    // Its onset is when its metrics began to rise, if they did before now.
-    sp.onset = riseStart(sp, ts);
+    sp.onset = onset;
     sp.peak = sp.health;
     sp.peakAnomaly = anomaly(this.m.params, sp);
     sp.incident = n;
