@@ -47,6 +47,7 @@ import {
   R_EARLIEST,
   R_EXPLAINS_OTHERS,
   R_NO_UNHEALTHY_DEPS,
+  R_RISING,
   R_RECENT_CHANGE,
   R_SUSPECT,
   PG_ROUTED,
@@ -76,6 +77,7 @@ import {
   S_CHANGE_ID,
   S_CHANGE_TS,
   S_DEPTH,
+  S_EARLY,
   S_HEALTH,
   S_INCIDENT,
   S_LAST_INCIDENT,
@@ -826,26 +828,38 @@ let candBytes: usize = 0;
  *  - +0.5 for the earliest onset (shared by every member that ties for it);
  *  - up to +1.0 for anomaly strength (peak score / 20);
  *  - +1.0 for a change on it within P_CHANGE_WINDOW_MS before its onset.
+ * A healthy hard dependency of a member whose metrics began rising before
+ * that member failed (and still rise a minute on) is a candidate too, scored
+ * the same way with strength 0.3, and the member it explains loses its +2.0:
+ * a slow failure shows in its callers before its own thresholds trip.
  */
 function rank(n: u32, ts: f64): void {
   const ip = inc(n);
   const members = load<u32>(ip + I_MEMBERS);
-  const need = <usize>members * C_BYTES;
-  if (need > candBytes) {
-    freeBlock(cand, candBytes);
-    candBytes = blockCapacity(need);
-    cand = allocBlock(candBytes);
-  }
   // Earliest onset among members. Members that share it all count as
   // first: coarse sampling (one step every few minutes) puts a failure and
   // its first symptoms at the same instant, and a service id says nothing
   // about which came first.
   let earliest: f64 = Infinity;
+  risingCount = 0;
+  epoch++;
   let m = load<u32>(ip + I_HEAD);
   while (m != 0) {
     const mp = svc(m - 1);
-    earliest = min(earliest, load<f64>(mp + S_ONSET));
+    const onset = load<f64>(mp + S_ONSET);
+    earliest = min(earliest, onset);
+    collectRising(m - 1, onset, ts);
     m = load<u32>(mp + S_NEXT);
+  }
+  for (let r: u32 = 0; r < risingCount; r++) {
+    earliest = min(earliest, load<f64>(svc(load<u32>(rising + <usize>r * 4)) + S_EARLY));
+  }
+  const total = members + risingCount;
+  const need = <usize>total * C_BYTES;
+  if (need > candBytes) {
+    freeBlock(cand, candBytes);
+    candBytes = blockCapacity(need);
+    cand = allocBlock(candBytes);
   }
   const changeWindow = param(P_CHANGE_WINDOW_MS);
   const propagation = param(P_PROPAGATION_MS);
@@ -866,7 +880,7 @@ function rank(n: u32, ts: f64): void {
       const dp = svc(d);
       if (load<u32>(dp + S_INCIDENT) == n && load<f64>(dp + S_ONSET) <= onset + propagation) explainedBy++;
     }
-    if (explainedBy == 0) {
+    if (explainedBy == 0 && !hasRisingDep(id, onset, ts)) {
       score += 2.0;
       reasons |= R_NO_UNHEALTHY_DEPS;
     }
@@ -904,6 +918,42 @@ function rank(n: u32, ts: f64): void {
     store<u32>(cp + 16, change);
     k++;
     m = load<u32>(mp + S_NEXT);
+  }
+  // Dependencies whose metrics began rising before a member failed and
+  // still rise: the likely cause of a slow failure, seen before it trips
+  // its own thresholds.
+  for (let r: u32 = 0; r < risingCount; r++) {
+    const id = load<u32>(rising + <usize>r * 4);
+    const dp = svc(id);
+    const early = load<f64>(dp + S_EARLY);
+    let score: f64 = 0.3 + 2.0;
+    let reasons: u32 = R_RISING | R_NO_UNHEALTHY_DEPS;
+    let explains: u32 = 0;
+    for (let q = rdepStart(id); q < rdepEnd(id); q++) {
+      const c = rdepAt(q);
+      if (c & SOFT_BIT) continue;
+      if (load<u32>(svc(c) + S_INCIDENT) == n) explains++;
+    }
+    score += (0.5 * <f64>explains) / <f64>members;
+    reasons |= R_EXPLAINS_OTHERS;
+    if (early <= earliest) {
+      score += 0.5;
+      reasons |= R_EARLIEST;
+    }
+    score += min(anomaly(dp) / 20.0, 1.0);
+    let change: u32 = 0;
+    const cts = load<f64>(dp + S_CHANGE_TS);
+    if (cts > 0 && cts <= early && early - cts <= changeWindow) {
+      score += 1.0;
+      reasons |= R_RECENT_CHANGE;
+      change = load<u32>(dp + S_CHANGE_ID);
+    }
+    const cp = cand + <usize>k * C_BYTES;
+    store<f64>(cp, score);
+    store<u32>(cp + 8, id);
+    store<u32>(cp + 12, reasons);
+    store<u32>(cp + 16, change);
+    k++;
   }
   // Partial selection of the top three (score desc, id asc).
   const top: u32 = k < 3 ? k : 3;
@@ -946,6 +996,52 @@ function rank(n: u32, ts: f64): void {
   }
   const lead = cand;
   route(n, ts, load<u32>(lead + 8), (load<u32>(lead + 12) & R_RECENT_CHANGE) != 0 ? SKILL_DEPLOY : 0);
+}
+
+// ---- Rising dependencies ----
+
+// A dependency counts as rising after RISE_MIN_MS of continuous elevation
+// (health.ts trackRise), so one noisy sample names nobody.
+const RISE_MIN_MS: f64 = 30_000;
+const RISE_ANOMALY: f64 = 4.0;
+const MAX_RISING: u32 = 8;
+let rising: usize = 0;
+let risingCount: u32 = 0;
+
+// Is hard dependency d of a member failing since `onset` rising but not
+// (yet) unhealthy, its rise begun before that onset (or within the
+// propagation window after: a sensitive caller can show a slow failure
+// first) and lasting by `ts`?
+function risingDep(d: u32, onset: f64, ts: f64): bool {
+  const dp = svc(d);
+  if (load<u8>(dp + S_HEALTH) >= H_DEGRADED || load<u32>(dp + S_INCIDENT) != 0) return false;
+  const early = load<f64>(dp + S_EARLY);
+  if (early <= 0 || early > onset + param(P_PROPAGATION_MS)) return false;
+  return ts - early >= RISE_MIN_MS || anomaly(dp) >= RISE_ANOMALY;
+}
+
+// Does service id, failing since `onset`, have a rising hard dependency?
+function hasRisingDep(id: u32, onset: f64, ts: f64): bool {
+  for (let q = depStart(id); q < depEnd(id); q++) {
+    const d = depAt(q);
+    if (!(d & SOFT_BIT) && risingDep(d, onset, ts)) return true;
+  }
+  return false;
+}
+
+// Adds member id's rising hard dependencies (once each, marked with the
+// current epoch) to the scratch list, up to MAX_RISING.
+function collectRising(id: u32, onset: f64, ts: f64): void {
+  if (rising == 0) rising = allocBlock(<usize>MAX_RISING * 4);
+  for (let q = depStart(id); q < depEnd(id); q++) {
+    const d = depAt(q);
+    if (d & SOFT_BIT || risingCount >= MAX_RISING) continue;
+    const dp = svc(d);
+    if (load<u32>(dp + S_MARK) == epoch || !risingDep(d, onset, ts)) continue;
+    store<u32>(dp + S_MARK, epoch);
+    store<u32>(rising + <usize>risingCount * 4, d);
+    risingCount++;
+  }
 }
 
 // ---- Routing and escalation (policy data in routing.ts) ----
@@ -1021,6 +1117,7 @@ export function saveState(): void {
   put(<u64>foundCount);
   put(<u64>cand);
   put(<u64>candBytes);
+  put(<u64>rising);
 }
 
 /** loadState reads them back in the same order. */
@@ -1035,4 +1132,5 @@ export function loadState(): void {
   foundCount = <u32>get();
   cand = <usize>get();
   candBytes = <usize>get();
+  rising = <usize>get();
 }

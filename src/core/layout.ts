@@ -169,6 +169,7 @@ export const R_EXPLAINS_OTHERS = 8; // unhealthy members depend on it
 export const R_DOWN = 16; // hard down, not just degraded
 export const R_ANOMALOUS = 32; // its metrics are far from their baseline
 export const R_SUSPECT = 64; // experience incident: in the journey, looks off
+export const R_RISING = 128; // its metrics rise, not yet past its thresholds
 
 // ---- Parameters (host sets them with setParam). ----
 export const P_LATENESS_MS = 0;

@@ -12,6 +12,7 @@ import {
   R_EXPLAINS_OTHERS,
   R_NO_UNHEALTHY_DEPS,
   R_RECENT_CHANGE,
+  R_RISING,
   R_SUSPECT,
   RT_FALLBACK,
   RT_OWNER,
@@ -86,6 +87,7 @@ export function reasonText(bits: number, change: ChangeInfo | undefined): string
   const parts: string[] = [];
   if (bits & R_SUSPECT) parts.push("suspect: the journey needs it");
   if (bits & R_DOWN) parts.push("down");
+  if (bits & R_RISING) parts.push("its metrics are rising, not yet past its thresholds");
   if (bits & R_NO_UNHEALTHY_DEPS) parts.push("its own dependencies are healthy");
   if (bits & R_EXPLAINS_OTHERS) parts.push("unhealthy services depend on it");
   if (bits & R_EARLIEST) parts.push("failed first");

@@ -327,6 +327,29 @@ describe("correlation", () => {
     expect(top.at(-1)?.service).toBe("db");
     expect(of(out, "opened")[0]?.service).toBe("web"); // seen first, ranked second
   });
+  it("names a dependency whose metrics rise, though within its limits, as the cause of its caller's failure", () => {
+    const topo = topology([
+      { name: "web", deps: ["db"], sloErr: 0.05 },
+      { name: "db", sloErr: 0.05 },
+    ]);
+    const events: Event[] = [];
+    for (let i = 0; i < 360; i++) {
+      events.push(err(T0 + i * 10_000, "db", 0.01 + 0.001 * noise(i)));
+      events.push(err(T0 + i * 10_000, "web", 0.01 + 0.001 * noise(i + 1000)));
+    }
+    // db's error rate climbs to 1.6 times normal: far outside its noise, but
+    // under its SLO and short of doubling, so db stays healthy; web fails.
+    for (let i = 0; i < 30; i++) {
+      const t = T0 + 60 * MIN + i * 10_000;
+      events.push(err(t, "db", 0.016 + 0.001 * noise(i + 500)));
+      events.push(err(t, "web", i < 6 ? 0.01 : 0.4));
+    }
+    const out = run(topo, events);
+    expect(of(out, "health").filter((h) => h.service === "db")).toEqual([]);
+    const top = of(out, "root_cause").filter((r) => r.rank === 1);
+    expect(top.at(-1)?.service).toBe("db");
+    expect((top.at(-1)?.reasons ?? 0) & 128).toBe(128); // R_RISING
+  });
 });
 
 describe("late events", () => {
