@@ -602,7 +602,7 @@ export class Incidents {
   // when the ranking (the ids, not the scores) changed.
   private rank(n: number, ts: number): void {
     const inc = this.m.tables.incident(n);
-    const top = rankMembers(this.m, n).slice(0, 3);
+    const top = rankMembers(this.m, n, ts).slice(0, 3);
     const same = top.length === inc.top.length && top.every((c, i) => c.service === inc.top[i]);
     if (same) return;
     inc.top = top.map((c) => c.service);
