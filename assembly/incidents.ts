@@ -81,6 +81,7 @@ import {
   S_HEALTH,
   S_INCIDENT,
   S_LAST_INCIDENT,
+  S_LAST_METRIC_TS,
   S_MARK,
   S_NEXT,
   S_ONSET,
@@ -1008,7 +1009,10 @@ function risingDep(d: u32, onset: f64, ts: f64): bool {
   if (load<u8>(dp + S_HEALTH) >= H_DEGRADED || load<u32>(dp + S_INCIDENT) != 0) return false;
   const early = load<f64>(dp + S_EARLY);
   if (early <= 0 || early > onset + param(P_PROPAGATION_MS)) return false;
-  return ts - early >= RISE_MIN_MS || anomaly(dp) >= RISE_ANOMALY;
+  // Measured to its latest sample, not to `ts`: with samples minutes apart
+  // one elevated sample would otherwise look like a lasting rise.
+  const seen = min(ts, load<f64>(dp + S_LAST_METRIC_TS));
+  return seen - early >= RISE_MIN_MS || anomaly(dp) >= RISE_ANOMALY;
 }
 
 // Does service id, failing since `onset`, have a rising hard dependency?
