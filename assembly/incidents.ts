@@ -125,6 +125,9 @@ const I_TIER: usize = 76; // u32 escalation tier last paged
 const I_ESC_DUE: usize = 80; // f64 when the next tier is paged, 0 = not escalating
 const I_ROUTED: usize = 88; // u8 1 once a routing decision was emitted
 const I_JOURNEY: usize = 92; // u32 experience incidents: journey id + 1
+const I_TOP_SCORE: usize = 96; // f32[3] scores of the top candidates as last emitted
+// Smallest change of a top candidate's score worth re-emitting.
+const SCORE_STEP: f64 = 0.01;
 
 let incBase: usize = 0;
 let incCap: u32 = 0;
@@ -968,9 +971,15 @@ function rank(n: u32, ts: f64): void {
       }
     }
   }
+  // Scores count as changes too: readers compare candidates across
+  // incidents by score, and a peak that grows without reordering left
+  // them stale.
   let changed = load<u32>(ip + I_TOPN) != top;
   for (let i: u32 = 0; i < top && !changed; i++) {
-    changed = load<u32>(ip + I_TOP + <usize>i * 4) != load<u32>(cand + <usize>i * C_BYTES + 8) + 1;
+    const cp = cand + <usize>i * C_BYTES;
+    changed =
+      load<u32>(ip + I_TOP + <usize>i * 4) != load<u32>(cp + 8) + 1 ||
+      abs(<f64>load<f32>(ip + I_TOP_SCORE + <usize>i * 4) - load<f64>(cp)) >= SCORE_STEP;
   }
   if (!changed) return;
   store<u32>(ip + I_TOPN, top);
@@ -978,6 +987,7 @@ function rank(n: u32, ts: f64): void {
     const cp = cand + <usize>i * C_BYTES;
     const id = load<u32>(cp + 8);
     store<u32>(ip + I_TOP + <usize>i * 4, id + 1);
+    store<f32>(ip + I_TOP_SCORE + <usize>i * 4, <f32>load<f64>(cp));
     const o = emit(ts, O_ROOT_CAUSE, n, id);
     setA(o, i + 1);
     setB(o, top);
