@@ -245,7 +245,8 @@ export function confirmTimer(s: u32, due: f64): void {
 // Updates the fast EWMA and, while healthy and unremarkable, the baseline.
 // While warming up every sample is learned except one beyond the SLO
 // threshold `limit`: a service watched for the first time mid-incident must
-// not learn the failure as its normal.
+// not learn the failure as its normal. The first sample seeds the baseline
+// clamped to `limit`, as journeys do, for the same reason.
 function learn(
   p: usize,
   x: f64,
@@ -259,7 +260,7 @@ function learn(
   const n = load<u32>(p + countAt);
   if (n == 0) {
     store<f64>(p + fastAt, x);
-    store<f64>(p + baseAt, x);
+    store<f64>(p + baseAt, min(x, limit));
     store<f64>(p + varAt, 0);
     store<u32>(p + countAt, 1);
     return;

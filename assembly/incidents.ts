@@ -100,13 +100,14 @@ import {
   pageThreshold,
   serviceKinds,
   tierCount,
+  tierDelay,
 } from "./routing";
-import { schedule, T_RESOLVE } from "./timers";
+import { schedule, T_ESCALATE, T_RESOLVE } from "./timers";
 
 // Incident record fields.
 const I_BYTES: usize = 128;
 const I_STATUS: usize = 0; // u8 ST_*
-const I_ACKED: usize = 1; // u8 1 once acknowledged (restored after MITIGATED)
+const I_ACKED: usize = 1; // u8 1 once acknowledged (restored after MITIGATED, cleared on close)
 const I_KIND: usize = 2; // u8 IK_*
 const I_SEVERITY: usize = 3; // u8 SEV_I_*, 0 = not set
 const I_HEAD: usize = 4; // u32 first member (service id + 1)
@@ -380,6 +381,7 @@ function reopenable(s: u32, ts: f64): u32 {
   openIncidents++;
   store<f64>(rp + I_RESOLVED_TS, 0);
   setStatus(r, ST_OPEN, ts, 0, 1);
+  resumeEscalation(r, ts);
   return r;
 }
 
@@ -619,6 +621,13 @@ function close(n: u32, ts: f64, actor: u32): void {
     store<u8>(mp + S_PEAK, 0);
   }
   store<u32>(ip + I_HEAD, 0);
+  // Its members are detached, recovered or not: counters that outlived them
+  // would hold a reopened incident unhealthy for ever.
+  store<u32>(ip + I_MEMBERS, 0);
+  store<u32>(ip + I_UNHEALTHY, 0);
+  // An acknowledgement covers this episode only: a reopened incident needs
+  // a new one, and escalates until it gets it.
+  store<u8>(ip + I_ACKED, 0);
   const o = emit(ts, O_RESOLVED, n, 0);
   setV0(o, load<f64>(ip + I_OPENED));
   setB(o, actor);
@@ -1083,6 +1092,20 @@ export function escalateTimer(n: u32, due: f64): void {
   const tier = load<u32>(ip + I_TIER) + 1;
   store<u32>(ip + I_TIER, tier);
   store<f64>(ip + I_ESC_DUE, emitPage(due, n, load<u32>(ip + I_TEAM), tier, PG_TIMEOUT, bump(n)));
+}
+
+// A reopened incident is unacknowledged again: the tier last paged (told of
+// the reopening by the notifier) gets its delay once more before the next
+// tier is paged.
+function resumeEscalation(n: u32, ts: f64): void {
+  const ip = inc(n);
+  const teamPlus1 = load<u32>(ip + I_TEAM);
+  const tier = load<u32>(ip + I_TIER);
+  const delay = tierDelay(teamPlus1, tier);
+  if (delay == Infinity || tier + 1 >= tierCount(teamPlus1)) return;
+  const due = ts + delay;
+  store<f64>(ip + I_ESC_DUE, due);
+  schedule(due, T_ESCALATE, n);
 }
 
 // An incident costing more customers a minute than the team's threshold

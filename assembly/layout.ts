@@ -8,7 +8,7 @@ export const IN_KIND: u32 = 8; // u8 event kind (K_*)
 export const IN_CODE: u32 = 9; // u8 status / metric / state / outcome / change kind / scale
 export const IN_FLAGS: u32 = 10; // u16 alert severity, or journey step index
 export const IN_ENTITY: u32 = 12; // u32 service id (journey id for journey kinds)
-export const IN_VALUE: u32 = 16; // f64 metric value / feedback score / count
+export const IN_VALUE: u32 = 16; // f64 metric value / feedback score / count / tie key (alert, change, action)
 export const IN_AUX: u32 = 24; // u32 fingerprint id / step id / change id / device id
 export const IN_AUX2: u32 = 28; // u32 reserved (custom metric id)
 

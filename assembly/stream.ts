@@ -202,12 +202,15 @@ function apply(p: usize): void {
   appliedCount++;
 }
 
-// Applies pending records with ts < watermark, then timers due before it.
-function drain(): void {
+// Applies pending records with ts < watermark (and, when `actions`, the
+// incident actions at exactly the watermark, which sort first at that time),
+// then timers due before it.
+function drain(actions: bool): void {
   let i: u32 = 0;
   while (i < pendCount) {
     const p = pend + <usize>i * IN_BYTES;
-    if (load<f64>(p + IN_TS) >= watermark) break;
+    const ts = load<f64>(p + IN_TS);
+    if (ts >= watermark && !(actions && ts == watermark && load<u8>(p + IN_KIND) == K_ACTION)) break;
     apply(p);
     i++;
   }
@@ -221,19 +224,17 @@ function drain(): void {
 /**
  * ingest takes `n` records from the input region: late ones are reported,
  * the rest are merged into the pending buffer and applied up to the new
- * watermark.
+ * watermark. An incident action at exactly the watermark takes effect in
+ * this call too: it sorts before anything else at that time, and the
+ * actions waiting there apply in record order, as a replay applies them,
+ * not in the order they arrived.
  */
 export function ingest(n: u32): void {
   let kept: u32 = 0;
+  let acting = false;
   for (let i: u32 = 0; i < n; i++) {
     const p = inBase + <usize>i * IN_BYTES;
     const ts = load<f64>(p + IN_TS);
-    if (ts == watermark && load<u8>(p + IN_KIND) == K_ACTION) {
-      // An action at exactly the watermark takes effect now: everything
-      // before it is applied and it sorts before anything else at that time.
-      apply(p);
-      continue;
-    }
     if (ts < watermark) {
       const o = emit(ts, O_LATE, 0, load<u32>(p + IN_ENTITY));
       setA(o, i);
@@ -241,7 +242,8 @@ export function ingest(n: u32): void {
       lateCount++;
       continue;
     }
-    if (ts > maxTs) maxTs = ts;
+    if (ts == watermark && load<u8>(p + IN_KIND) == K_ACTION) acting = true;
+    else if (ts > maxTs) maxTs = ts;
     if (kept != i) memory.copy(inBase + <usize>kept * IN_BYTES, p, IN_BYTES);
     kept++;
   }
@@ -269,14 +271,15 @@ export function ingest(n: u32): void {
     pendCount = total;
   }
   const w = maxTs - param(P_LATENESS_MS);
-  if (w > watermark) watermark = w;
-  drain();
+  const advanced = w > watermark;
+  if (advanced) watermark = w;
+  drain(acting && !advanced);
 }
 
 /** advanceTo moves the watermark to `w` (never backwards) and applies. */
 export function advanceTo(w: f64): void {
   if (w > watermark) watermark = w;
-  drain();
+  drain(false);
 }
 
 /** pendingCount is the number of records waiting for the watermark. */

@@ -93,3 +93,25 @@ function isNumeric(v: unknown): boolean {
   if (typeof v === "number" || typeof v === "bigint") return true;
   return typeof v === "string" && /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(v);
 }
+
+/**
+ * formatCsv renders rows as RFC 4180 CSV with a header line: fields with a
+ * comma, quote or line break are quoted (quotes doubled), arrays and objects
+ * are JSON, null is an empty field.
+ */
+export function formatCsv(rows: readonly Record<string, unknown>[]): string {
+  const columns = columnNames(rows);
+  const field = (v: unknown): string => {
+    if (v === null || v === undefined) return "";
+    const s =
+      typeof v === "string"
+        ? v
+        : typeof v === "object"
+          ? JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x))
+          : String(v);
+    return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  };
+  const lines = [columns.map(field).join(",")];
+  for (const row of rows) lines.push(columns.map((c) => field(row[c])).join(","));
+  return lines.join("\n");
+}

@@ -6,13 +6,17 @@ import { demoCommand } from "./commands/demo.js";
 import { evalCommand } from "./commands/eval.js";
 import { incidentsCommand } from "./commands/incidents.js";
 import { loadCommand } from "./commands/load.js";
+import { migrateCommand } from "./commands/migrate.js";
 import { queryCommand } from "./commands/query.js";
+import { replayCommand } from "./commands/replay.js";
 import { serveCommand } from "./commands/serve.js";
 
 export const commands: readonly Command[] = [
   demoCommand,
   serveCommand,
   queryCommand,
+  migrateCommand,
+  replayCommand,
   evalCommand,
   incidentsCommand,
   ackCommand,

@@ -8,6 +8,7 @@ import { parse as parseYaml } from "yaml";
 import { InvalidArgumentError } from "../errors.js";
 import { type ConfigKey, Section } from "./fields.js";
 import { defaultNatsConfig, type NatsConfig, readNats } from "./nats.js";
+import { defaultSinkConfig, readSink, type SinkConfig } from "./sink.js";
 
 export { int, known, object, type Raw, str } from "./fields.js";
 
@@ -42,11 +43,12 @@ export const DEFAULT_LATENESS_MS = 2_000;
 export const DEFAULT_HEARTBEAT_LAG_MS = 60_000;
 /** DEFAULT_CHECKPOINT_INTERVAL_MS: how often core state is checkpointed to the data directory. */
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 60_000;
-/** DEFAULT_SINK_MAX_BUFFERED_ROWS bounds rows per table held before intake slows. */
-export const DEFAULT_SINK_MAX_BUFFERED_ROWS = 200_000;
-
-/** SINK_KINDS are the sinks `sink.kind` can name. */
-export const SINK_KINDS = ["chdb"] as const;
+export {
+  DEFAULT_SINK_KIND,
+  DEFAULT_SINK_MAX_BUFFERED_ROWS,
+  SINK_KINDS,
+  type SinkConfig,
+} from "./sink.js";
 
 /** Config is the validated service configuration. */
 export interface Config {
@@ -92,12 +94,8 @@ export interface Config {
   auth: AuthConfig;
   /** Per-client message, batch and rate limits, and overload behaviour. */
   limits: LimitsConfig;
-  sink: {
-    /** @default "chdb" */
-    kind: (typeof SINK_KINDS)[number];
-    /** Rows per table buffered before writers wait. @default DEFAULT_SINK_MAX_BUFFERED_ROWS */
-    maxBufferedRows: number;
-  };
+  /** Where results go: embedded chdb (default) or a ClickHouse server, and how writes buffer. */
+  sink: SinkConfig;
   core: {
     /** @default DEFAULT_LATENESS_MS */
     latenessMs: number;
@@ -126,7 +124,7 @@ export function defaultConfig(): Config {
     },
     auth: defaultAuth(),
     limits: defaultLimits(),
-    sink: { kind: "chdb", maxBufferedRows: DEFAULT_SINK_MAX_BUFFERED_ROWS },
+    sink: defaultSinkConfig(),
     core: {
       latenessMs: DEFAULT_LATENESS_MS,
       heartbeatLagMs: DEFAULT_HEARTBEAT_LAG_MS,
@@ -177,10 +175,7 @@ export function parseConfig(
     },
     auth: readAuth(top.section("auth")),
     limits: readLimits(top.section("limits")),
-    sink: {
-      kind: sink.oneOf("kind", SINK_KINDS, d.sink.kind),
-      maxBufferedRows: sink.int("max_buffered_rows", d.sink.maxBufferedRows, 1_000, 100_000_000),
-    },
+    sink: readSink(sink),
     core: {
       latenessMs: core.durationMs("lateness_ms", d.core.latenessMs, 0, 3_600_000),
       heartbeatLagMs: core.durationMs("heartbeat_lag_ms", d.core.heartbeatLagMs, 0, 86_400_000),

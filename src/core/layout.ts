@@ -10,7 +10,7 @@ export const IN_KIND = 8; // u8 event kind (K_*)
 export const IN_CODE = 9; // u8 status / metric / state / outcome / change kind / scale
 export const IN_FLAGS = 10; // u16 alert severity, or journey step index
 export const IN_ENTITY = 12; // u32 service id (journey id for journey kinds)
-export const IN_VALUE = 16; // f64 metric value / feedback score / count
+export const IN_VALUE = 16; // f64 metric value / feedback score / count / tie key (alert, change, action)
 export const IN_AUX = 24; // u32 fingerprint id / step id / change id / device id
 export const IN_AUX2 = 28; // u32 reserved (custom metric id)
 

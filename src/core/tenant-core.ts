@@ -45,6 +45,7 @@ import {
   OUT_V4,
   OUT_VERSION,
 } from "./layout.js";
+import { changeTieKey, TieKeys } from "./tie-key.js";
 import { CoreError, WasmCore } from "./wasm-core.js";
 
 const SOFT_BIT = 0x80000000;
@@ -253,6 +254,9 @@ export class TenantCore {
   private readonly customMetrics = new Interner();
   private readonly devices = new Interner();
   private readonly actors = new Interner();
+  /** Content keys of fingerprints and actors, for ties between records of one time (tie-key.ts). */
+  private readonly fingerprintKeys = new TieKeys();
+  private readonly actorKeys = new TieKeys();
   private readonly teams = new Interner();
   /** Skill and service-kind names share one bit space; see SKILL_* in layout.ts. */
   private readonly skills = TenantCore.skillInterner();
@@ -481,9 +485,9 @@ export class TenantCore {
         }
         case "alert": {
           const a = k.value;
-          const fp = this.fingerprints.id(
-            a.fingerprint !== "" ? a.fingerprint : alertFingerprint(a.service, a.name, a.labels),
-          );
+          const name =
+            a.fingerprint !== "" ? a.fingerprint : alertFingerprint(a.service, a.name, a.labels);
+          const fp = this.fingerprints.id(name);
           core.setRecord(
             i,
             ts,
@@ -491,7 +495,7 @@ export class TenantCore {
             a.state,
             a.severity,
             this.services.id(a.service),
-            0,
+            this.fingerprintKeys.of(fp, name),
             fp,
             0,
           );
@@ -500,7 +504,8 @@ export class TenantCore {
         case "change": {
           const c = k.value;
           const id = this.rememberChange(ev, c.service, c.kind, c.version, c.description);
-          core.setRecord(i, ts, K_CHANGE, c.kind, 0, this.services.id(c.service), 0, id, 0);
+          const key = changeTieKey(c.kind, c.version, c.description, ev.id);
+          core.setRecord(i, ts, K_CHANGE, c.kind, 0, this.services.id(c.service), key, id, 0);
           break;
         }
         case "journeySignal": {
@@ -549,7 +554,9 @@ export class TenantCore {
         case "incidentAction": {
           const a = k.value;
           const n = this.incidentNumber(a.incidentId) ?? 0;
-          core.setRecord(i, ts, K_ACTION, a.action, 0, n, 0, this.actors.id(a.actor), 0);
+          const actor = this.actors.id(a.actor);
+          const key = this.actorKeys.of(actor, a.actor);
+          core.setRecord(i, ts, K_ACTION, a.action, 0, n, key, actor, 0);
           break;
         }
         default:

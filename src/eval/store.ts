@@ -2,7 +2,8 @@
 // be compared over time with plain SQL.
 import { randomUUID } from "node:crypto";
 import type { SinkConnection } from "../sinks/connection.js";
-import { EVAL_REPORTS_TABLE } from "../sinks/schema.js";
+import type { EvalReportRow } from "../sinks/rows.js";
+import { EVAL_REPORTS_DATA } from "../sinks/schema/index.js";
 import type { EvalReport } from "./run.js";
 
 /** evalReportRow is the eval_reports row for `report`. */
@@ -10,7 +11,7 @@ export function evalReportRow(
   report: EvalReport,
   version: string,
   runId: string = randomUUID(),
-): Record<string, unknown> {
+): EvalReportRow {
   return {
     run_id: runId,
     created_at: Date.parse(report.created_at),
@@ -39,6 +40,6 @@ export async function storeEvalReport(
   version: string,
 ): Promise<string> {
   const row = evalReportRow(report, version);
-  await conn.insert(EVAL_REPORTS_TABLE, [row]);
-  return row.run_id as string;
+  await conn.insert(EVAL_REPORTS_DATA.name, [row]);
+  return row.run_id;
 }

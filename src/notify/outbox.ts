@@ -3,8 +3,10 @@
 // needs; SinkNotificationStore keeps it in ClickHouse (either sink), next to
 // the incidents it describes.
 import type { SinkConnection } from "../sinks/connection.js";
+import { ms as epochMs } from "../sinks/queries/pack.js";
+import { readRows } from "../sinks/read.js";
 import { parseDateTime } from "../sinks/rows.js";
-import { NOTIFICATIONS_VIEW } from "../sinks/schema.js";
+import { NOTIFICATIONS_DATA } from "../sinks/schema/index.js";
 import { TableWriter } from "../sinks/writer.js";
 import {
   NOTIFICATIONS_STORAGE_TABLE,
@@ -84,22 +86,25 @@ export class SinkNotificationStore implements NotificationStore {
     return this.writer.write(rows.map((r) => ({ ...r, written_at: at })));
   }
 
+  // Reads go through readRows, which yields logical rows (epoch-ms times)
+  // on every schema mapping, legacy servers' split timestamps included.
   async pending(limit: number): Promise<NotificationRow[]> {
-    const rows = await this.conn.query(
-      `SELECT * FROM ${NOTIFICATIONS_VIEW} WHERE status = 'pending'
-ORDER BY created_at, notification_id LIMIT {limit:UInt32}`,
-      { limit },
-    );
+    const created = epochMs(this.conn.dialect, "created_at");
+    const rows = await readRows(this.conn, NOTIFICATIONS_DATA, {
+      where: "status = 'pending'",
+      orderBy: `${created}, notification_id`,
+      limit,
+    });
     return rows.map(rowFromQuery);
   }
 
   async since(createdMs: number): Promise<NotificationRow[]> {
-    const rows = await this.conn.query(
-      `SELECT * FROM ${NOTIFICATIONS_VIEW}
-WHERE created_at >= fromUnixTimestamp64Milli(toInt64({since:Int64}), 'UTC')
-ORDER BY tenant, incident_id, incident_version, created_at`,
-      { since: Math.max(0, Math.floor(createdMs)) },
-    );
+    const created = epochMs(this.conn.dialect, "created_at");
+    const rows = await readRows(this.conn, NOTIFICATIONS_DATA, {
+      where: `${created} >= {since:Int64}`,
+      params: { since: Math.max(0, Math.floor(createdMs)) },
+      orderBy: `tenant, incident_id, incident_version, ${created}`,
+    });
     return rows.map(rowFromQuery);
   }
 

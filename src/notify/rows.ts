@@ -2,7 +2,7 @@
 // `notifications_data` (read through the `notifications` view, which keeps the
 // highest revision). A row is written pending before the send and again after
 // every attempt, so what a restart must resend is always on disk.
-import { NOTIFICATIONS_TABLE } from "../sinks/schema.js";
+import { NOTIFICATIONS_DATA } from "../sinks/schema/index.js";
 
 /** NOTIFICATION_KINDS are the wire formats a notification target speaks (topology `kind`). */
 export const NOTIFICATION_KINDS = ["alertmanager_webhook", "pagerduty", "nats"] as const;
@@ -18,7 +18,7 @@ export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
 export type NotificationAction = "trigger" | "acknowledge" | "resolve";
 
 /** NOTIFICATIONS_STORAGE_TABLE is where rows are inserted (the view reads the latest revision). */
-export const NOTIFICATIONS_STORAGE_TABLE = NOTIFICATIONS_TABLE;
+export const NOTIFICATIONS_STORAGE_TABLE = NOTIFICATIONS_DATA.name;
 
 /** NotificationRow is one revision of one notification; timestamps are epoch ms. */
 export type NotificationRow = {

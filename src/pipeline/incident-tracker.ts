@@ -263,6 +263,9 @@ export class IncidentTracker {
           st.reopened = true;
           st.resolvedMs = 0;
           st.resolvedBy = "";
+          // The core wants a new acknowledgement for what came back.
+          st.acknowledgedMs = 0;
+          st.acknowledgedBy = "";
           st.changes.add("reopened");
           const at = this.closedOrder.indexOf(st.num);
           if (at >= 0) this.closedOrder.splice(at, 1);

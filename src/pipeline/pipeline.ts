@@ -8,7 +8,16 @@ import type { IncidentJourneyImpact, JourneyImpactSummary } from "../gen/impactd
 import { Event, type IncidentActionKind } from "../gen/impactd/v1/event.js";
 import type { Incident, Prediction } from "../gen/impactd/v1/incident.js";
 import type { Topology } from "../gen/impactd/v1/topology.js";
-import type { EventRow, IncidentRow, RejectionRow } from "../sinks/rows.js";
+import type {
+  EventRow,
+  IncidentEventRow,
+  IncidentRow,
+  JourneyImpactRow,
+  PredictionRow,
+  RejectionRow,
+  ServiceHealthRow,
+} from "../sinks/rows.js";
+import { incidentEventRows, predictionRow, serviceHealthRow } from "../sinks/timeline.js";
 import { Estate } from "../topology/estate.js";
 import {
   CHECKPOINT_FORMAT,
@@ -50,6 +59,14 @@ export interface PipelineSink {
   writeIncidents(rows: readonly IncidentRow[]): Promise<void>;
   /** overloaded says the sink is backed up: front ends should shed load (optional). */
   overloaded?(): boolean;
+  /** Incident timeline entries (opened, member_added, ...), from IncidentState.changes. */
+  writeIncidentEvents?(rows: readonly IncidentEventRow[]): Promise<void>;
+  /** Service health changes decided by the core. */
+  writeServiceHealth?(rows: readonly ServiceHealthRow[]): Promise<void>;
+  /** Journey impact estimates (for the core's journey impact outputs). */
+  writeJourneyImpact?(rows: readonly JourneyImpactRow[]): Promise<void>;
+  /** Predictions, as made and as scored. */
+  writePredictions?(rows: readonly PredictionRow[]): Promise<void>;
 }
 
 /** BatchObservation describes one batch once the core has run it (for metrics). */
@@ -146,6 +163,11 @@ export class Pipeline {
   private readonly now: () => number;
   private readonly maxBatch: number;
   private readonly observers = new Set<BatchObserver>();
+  // Timeline, health and prediction rows gathered while applying outputs,
+  // written with the incident rows of the same call (see writeExtras).
+  private timelineRows: IncidentEventRow[] = [];
+  private healthRows: ServiceHealthRow[] = [];
+  private predictionRows: PredictionRow[] = [];
   readonly stats: PipelineStats = {
     received: 0,
     accepted: 0,
@@ -493,12 +515,20 @@ export class Pipeline {
     this.stats.accepted += result.accepted;
     this.stats.rejected += result.rejections.length;
     this.stats.duplicates += result.duplicates;
-    if (meta.replay === true) return Promise.resolve(result);
+    if (meta.replay === true) {
+      // Timeline, health and prediction rows of a replay were written when
+      // the events first ran; keeping them would write them with the next batch.
+      this.timelineRows = [];
+      this.healthRows = [];
+      this.predictionRows = [];
+      return Promise.resolve(result);
+    }
     const sink = this.options.sink;
     const writes: Promise<void>[] = [];
     if (rows.length > 0) writes.push(sink.writeEvents(rows));
     if (rejected.length > 0) writes.push(sink.writeRejections(rejected));
     if (incidentRows.length > 0) writes.push(sink.writeIncidents(incidentRows));
+    this.writeExtras(writes);
     const done = Promise.all(writes).then(() => result);
     this.notify({ ...result, frontEnd: meta.frontEnd, received: events.length, coreMs }, done);
     return done;
@@ -612,11 +642,16 @@ export class Pipeline {
     incidentRows: IncidentRow[],
   ): void {
     let late = 0;
-    for (const o of outputs) if (o.type === "late") late++;
-    this.stats.late += late;
-    t.predictions.apply(outputs);
-    const touched = t.tracker.apply(outputs);
     const writtenAt = this.now();
+    for (const o of outputs) {
+      if (o.type === "late") late++;
+      else if (o.type === "health")
+        this.healthRows.push(serviceHealthRow(t.tracker.tenant, o, writtenAt));
+    }
+    this.stats.late += late;
+    for (const p of t.predictions.apply(outputs))
+      this.predictionRows.push(predictionRow(p, writtenAt));
+    const touched = t.tracker.apply(outputs);
     for (const st of touched) this.publish(t, st, incidentRows, writtenAt);
   }
 
@@ -630,6 +665,7 @@ export class Pipeline {
     const changes = [...st.changes];
     st.changes.clear();
     incidentRows.push(incidentRow(snap, writtenAt));
+    if (changes.length > 0) this.timelineRows.push(...incidentEventRows(snap, changes, writtenAt));
     this.stats.incidentVersions++;
     // A replay re-derives versions that were published (and notified) once.
     if (this.replaying) return;
@@ -645,9 +681,7 @@ export class Pipeline {
     const incidentRows: IncidentRow[] = [];
     for (const t of this.tenants.values())
       this.applyOutputs(t, t.core.advance(watermark), incidentRows);
-    return incidentRows.length > 0
-      ? this.options.sink.writeIncidents(incidentRows)
-      : Promise.resolve();
+    return this.writeIncidentRows(incidentRows);
   }
 
   /** heartbeat advances event time from the wall clock, `lagMs` behind it. */
@@ -659,9 +693,34 @@ export class Pipeline {
   flush(): Promise<void> {
     const incidentRows: IncidentRow[] = [];
     for (const t of this.tenants.values()) this.applyOutputs(t, t.core.flush(), incidentRows);
-    return incidentRows.length > 0
-      ? this.options.sink.writeIncidents(incidentRows)
-      : Promise.resolve();
+    return this.writeIncidentRows(incidentRows);
+  }
+
+  private writeIncidentRows(incidentRows: IncidentRow[]): Promise<void> {
+    const writes: Promise<void>[] = [];
+    if (incidentRows.length > 0) writes.push(this.options.sink.writeIncidents(incidentRows));
+    this.writeExtras(writes);
+    return Promise.all(writes).then(() => {});
+  }
+
+  /** writeExtras hands the gathered timeline, health and prediction rows to the sink, if it takes them. */
+  private writeExtras(writes: Promise<void>[]): void {
+    const sink = this.options.sink;
+    if (this.timelineRows.length > 0) {
+      const rows = this.timelineRows;
+      this.timelineRows = [];
+      if (sink.writeIncidentEvents !== undefined) writes.push(sink.writeIncidentEvents(rows));
+    }
+    if (this.healthRows.length > 0) {
+      const rows = this.healthRows;
+      this.healthRows = [];
+      if (sink.writeServiceHealth !== undefined) writes.push(sink.writeServiceHealth(rows));
+    }
+    if (this.predictionRows.length > 0) {
+      const rows = this.predictionRows;
+      this.predictionRows = [];
+      if (sink.writePredictions !== undefined) writes.push(sink.writePredictions(rows));
+    }
   }
 
   /** lateness is the core's allowed lateness in ms. */

@@ -3,6 +3,7 @@
 // start the same runtime.
 import { join } from "node:path";
 import type { Config } from "../config/config.js";
+import { sinkOptions } from "../config/sink.js";
 import { P_LATENESS_MS } from "../core/layout.js";
 import type { Topology } from "../gen/impactd/v1/topology.js";
 import { createMetrics, type Metrics } from "../metrics/index.js";
@@ -18,7 +19,6 @@ import { grpcTenantOf, httpServerFactory, httpTenantOf } from "../security/front
 import { Security } from "../security/index.js";
 import { grpcServerCredentials, loadTls } from "../security/tls.js";
 import { openSink, type Sink } from "../sinks/index.js";
-import { DEFAULT_MAX_ROWS } from "../sinks/writer.js";
 import { type GrpcServer, startGrpcServer } from "../sources/grpc/server.js";
 import { type HttpServer, startHttpServer } from "../sources/http/index.js";
 import { type NatsSource, registerNatsMetrics, startNatsSource } from "../sources/nats/index.js";
@@ -67,6 +67,10 @@ export function sinkAdapter(sink: Sink): PipelineSink {
       sink.events.stats().waiting > 0 ||
       sink.incidents.stats().waiting > 0 ||
       sink.rejections.stats().waiting > 0,
+    writeIncidentEvents: (rows) => sink.incidentEvents.write(rows),
+    writeServiceHealth: (rows) => sink.serviceHealth.write(rows),
+    writeJourneyImpact: (rows) => sink.journeyImpact.write(rows),
+    writePredictions: (rows) => sink.predictions.write(rows),
   };
 }
 
@@ -86,12 +90,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   const otlpTls = config.otlp.tls === undefined ? undefined : loadTls(config.otlp.tls);
   const httpTls = config.http.tls === undefined ? undefined : loadTls(config.http.tls);
   const security = Security.fromConfig(config.auth, config.limits);
-  const maxBufferedRows = config.sink.maxBufferedRows;
-  const sink = await openSink({
-    kind: "chdb",
-    dataDir: config.dataDir,
-    writer: { maxBufferedRows, maxRows: Math.min(DEFAULT_MAX_ROWS, maxBufferedRows) },
-  });
+  const sink = await openSink(sinkOptions(config.sink, config.dataDir));
   const pipeline = new Pipeline({
     sink: sinkAdapter(sink),
     maxBatchEvents: largest(config, "maxBatchEvents"),
@@ -231,7 +230,7 @@ export async function lookupAlert(
   fingerprint: string,
 ): Promise<{ service: string; name: string } | undefined> {
   const rows = await sink.conn.query<{ service: string; name: string }>(
-    "SELECT service, name FROM events WHERE tenant = {tenant:String} AND kind = 'alert' AND fingerprint = {fp:String} ORDER BY ts DESC LIMIT 1",
+    `SELECT service, name FROM ${sink.conn.database}.events WHERE tenant = {tenant:String} AND kind = 'alert' AND fingerprint = {fp:String} ORDER BY ts DESC LIMIT 1`,
     { tenant, fp: fingerprint },
   );
   return rows[0];

@@ -79,3 +79,33 @@ export function clickHouseMessage(message: string): string {
     ? firstLine
     : `${firstLine} (${name})`;
 }
+
+/**
+ * SinkDataError reports rows the engine (or the encoder) refused because of
+ * their content. Never retried as is; a TableWriter splits the batch to find
+ * the bad rows and stores them in rejected_events.
+ */
+export class SinkDataError extends SinkError {
+  constructor(message: string, options: { cause?: unknown; clickhouseCode?: number } = {}) {
+    super(message, { ...options, retryable: false });
+  }
+}
+
+/**
+ * DATA_ERROR_CODES are the ClickHouse codes that blame the inserted data
+ * rather than the statement: splitting the batch can isolate the bad rows.
+ */
+export const DATA_ERROR_CODES: ReadonlySet<number> = new Set([
+  6, 26, 27, 32, 33, 38, 41, 53, 69, 70, 72, 117, 130, 131,
+]);
+
+/** isDataError tells whether a failed INSERT was refused because of its rows. */
+export function isDataError(err: unknown): boolean {
+  if (err instanceof SinkDataError) return true;
+  return (
+    err instanceof SinkError &&
+    !err.retryable &&
+    err.clickhouseCode !== undefined &&
+    DATA_ERROR_CODES.has(err.clickhouseCode)
+  );
+}

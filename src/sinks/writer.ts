@@ -1,54 +1,36 @@
 // TableWriter batches rows for one table: many small writes become few large
-// INSERTs (ClickHouse wants thousands of rows per insert, not one), failed
-// INSERTs are retried with backoff when the error says a retry can help, and
-// memory stays bounded because a full buffer makes writers wait (backpressure
-// reaches the front ends instead of the heap growing).
-import { ImpactdError, InvalidArgumentError } from "../errors.js";
+// INSERTs (ClickHouse wants thousands of rows per insert, not one), sealed by
+// row count, estimated bytes or time. Failed INSERTs are retried with backoff
+// when the error says a retry can help; rows the engine refuses for their
+// content are isolated by splitting the batch and handed to `onRejected`
+// (rejected_events), never retried as they are. Memory stays bounded in rows
+// and in bytes because a full buffer makes writers wait: backpressure reaches
+// the front ends instead of the heap growing.
+import { ImpactdError } from "../errors.js";
 import type { SinkConnection } from "./connection.js";
-import { SinkError } from "./errors.js";
+import { isDataError, SinkError } from "./errors.js";
+import {
+  backoffDelay,
+  parseOptions,
+  type Settings,
+  type TableWriterOptions,
+} from "./writer-options.js";
 
-/** DEFAULT_MAX_ROWS is the batch size that triggers a flush. */
-export const DEFAULT_MAX_ROWS = 50_000;
-/** DEFAULT_LINGER_MS is how long the first buffered row waits for company before a flush. */
-export const DEFAULT_LINGER_MS = 50;
-/** DEFAULT_MAX_BUFFERED_ROWS bounds rows held in memory (buffered plus in flight). */
-export const DEFAULT_MAX_BUFFERED_ROWS = 4 * DEFAULT_MAX_ROWS;
-/** DEFAULT_RETRY_BASE_MS is the first retry delay; it doubles per attempt. */
-export const DEFAULT_RETRY_BASE_MS = 100;
-/** DEFAULT_RETRY_MAX_MS caps the retry delay. */
-export const DEFAULT_RETRY_MAX_MS = 5_000;
-/** DEFAULT_MAX_RETRIES is unlimited: a sink that comes back loses nothing (as Vector's default). */
-export const DEFAULT_MAX_RETRIES = Number.POSITIVE_INFINITY;
-/**
- * DEFAULT_CONCURRENCY is how many INSERTs may be in flight: with two, the next
- * batch is encoded on the event loop while the engine parses the previous one
- * (10-20% more rows/s than one at a time on the 2-core reference machine).
- */
-export const DEFAULT_CONCURRENCY = 2;
-/** DEFAULT_RETRY_JITTER shortens each delay by up to this fraction so instances do not retry in step. */
-export const DEFAULT_RETRY_JITTER = 0.2;
-
-/** TableWriterOptions tunes a TableWriter; every field is optional. */
-export interface TableWriterOptions {
-  /** Flush once this many rows are buffered. @default DEFAULT_MAX_ROWS */
-  maxRows?: number;
-  /** Flush this long after the first row of a batch arrived. @default DEFAULT_LINGER_MS */
-  lingerMs?: number;
-  /** Writers wait while this many rows are buffered or in flight. @default DEFAULT_MAX_BUFFERED_ROWS */
-  maxBufferedRows?: number;
-  /** INSERTs in flight at once; batches may then land out of order. @default DEFAULT_CONCURRENCY */
-  concurrency?: number;
-  /** First retry delay in ms. @default DEFAULT_RETRY_BASE_MS */
-  retryBaseMs?: number;
-  /** Longest retry delay in ms. @default DEFAULT_RETRY_MAX_MS */
-  retryMaxMs?: number;
-  /** Retries per batch before it fails. @default DEFAULT_MAX_RETRIES */
-  maxRetries?: number;
-  /** Fraction (0-1) of each delay that is randomised. @default DEFAULT_RETRY_JITTER */
-  jitter?: number;
-  /** Called after each failed attempt, e.g. to log it. */
-  onError?: (err: SinkError, attempt: number, willRetry: boolean) => void;
-}
+export {
+  backoffDelay,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_LINGER_MS,
+  DEFAULT_MAX_BATCH_BYTES,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_MAX_BUFFERED_ROWS,
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_MAX_ROWS,
+  DEFAULT_RETRY_BASE_MS,
+  DEFAULT_RETRY_JITTER,
+  DEFAULT_RETRY_MAX_MS,
+  DEFAULT_ROW_BYTES,
+  type TableWriterOptions,
+} from "./writer-options.js";
 
 /** TableWriterStats are a TableWriter's counters, for metrics. */
 export interface TableWriterStats {
@@ -58,20 +40,28 @@ export interface TableWriterStats {
   readonly flushes: number;
   /** Failed attempts that were retried. */
   readonly retries: number;
-  /** Batches that failed for good. */
+  /** Batches (or parts of batches) that failed for good. */
   readonly failures: number;
   /** Rows in batches that failed for good. */
   readonly failedRows: number;
+  /** Rows the engine refused for their content, handed to onRejected. */
+  readonly rejectedRows: number;
   /** Rows accepted and not yet written or failed (buffer depth). */
   readonly buffered: number;
+  /** Estimated bytes of the buffered rows. */
+  readonly bufferedBytes: number;
   /** Writes waiting for room in the buffer (backpressure). */
   readonly waiting: number;
+  /** Age in ms of the oldest row not yet written (sink lag); 0 when nothing is pending. */
+  readonly lagMs: number;
+  /** The last error seen, if any: its ClickHouse code (or "" when none) and message. */
+  readonly lastError: { readonly code: string; readonly message: string } | undefined;
 }
-
-type Settings = Required<Omit<TableWriterOptions, "onError">> & Pick<TableWriterOptions, "onError">;
 
 interface Batch<R> {
   rows: R[];
+  bytes: number;
+  readonly createdAt: number;
   readonly done: Promise<void>;
   readonly resolve: () => void;
   readonly reject: (err: SinkError) => void;
@@ -81,7 +71,7 @@ const noop = () => {};
 
 /** TableWriter buffers rows for one table and writes them in batches. */
 export class TableWriter<R extends Record<string, unknown>> {
-  private readonly settings: Settings;
+  private readonly settings: Settings<R>;
   private current: Batch<R> | undefined;
   // Sealed batches waiting for an INSERT slot, in write order.
   private readonly queue: Batch<R>[] = [];
@@ -89,24 +79,34 @@ export class TableWriter<R extends Record<string, unknown>> {
   private timer: NodeJS.Timeout | undefined;
   private lingerExpired = false;
   private buffered = 0;
-  private readonly waiters: { n: number; go: () => void }[] = [];
+  private bufferedBytes = 0;
+  private readonly waiters: { n: number; bytes: number; go: () => void }[] = [];
   private activeWrites = 0;
   private closing: Promise<void> | undefined;
-  private counters = { rowsWritten: 0, flushes: 0, retries: 0, failures: 0, failedRows: 0 };
+  private lastError: TableWriterStats["lastError"];
+  private counters = {
+    rowsWritten: 0,
+    flushes: 0,
+    retries: 0,
+    failures: 0,
+    failedRows: 0,
+    rejectedRows: 0,
+  };
 
   constructor(
     private readonly conn: SinkConnection,
     /** The table this writer inserts into. */
     readonly table: string,
-    options: TableWriterOptions = {},
+    options: TableWriterOptions<R> = {},
   ) {
     this.settings = parseOptions(options);
   }
 
   /**
-   * write buffers `rows` and resolves once all of them are written; it rejects
-   * with a SinkError if a batch holding some of them failed for good (rows of
-   * the same call in other batches may have been written). It first waits for
+   * write buffers `rows` and resolves once all of them are written (or, for
+   * rows the engine refused, stored by onRejected); it rejects with a
+   * SinkError if a batch holding some of them failed for good (rows of the
+   * same call in other batches may have been written). It first waits for
    * room while the buffer is full.
    */
   async write(rows: readonly R[]): Promise<void> {
@@ -115,17 +115,34 @@ export class TableWriter<R extends Record<string, unknown>> {
     this.activeWrites++;
     try {
       const parts: Promise<void>[] = [];
-      const { maxRows, maxBufferedRows } = this.settings;
-      for (let i = 0; i < rows.length; i += maxRows) {
-        const n = Math.min(maxRows, rows.length - i);
-        // Queue behind earlier waiters so a stream of small writes cannot
-        // starve a large one.
-        if (this.waiters.length > 0 || this.buffered + n > maxBufferedRows) {
-          await new Promise<void>((go) => this.waiters.push({ n, go }));
-        } else {
-          this.buffered += n;
+      const { maxRows, maxBatchBytes, rowBytes } = this.settings;
+      for (let i = 0; i < rows.length; ) {
+        // One chunk: at most a batch's worth of rows and bytes, at least one row.
+        const sizes: number[] = [];
+        let bytes = 0;
+        while (i + sizes.length < rows.length && sizes.length < maxRows) {
+          const b = rowBytes(rows[i + sizes.length] as R);
+          if (sizes.length > 0 && bytes + b > maxBatchBytes) break;
+          sizes.push(b);
+          bytes += b;
         }
-        this.append(rows, i, i + n, parts);
+        // Prepared chunk by chunk, so the first batch is on its way to the
+        // engine while the next is being prepared.
+        const prepare = this.settings.prepare;
+        if (prepare !== undefined) {
+          prepare(i === 0 && sizes.length === rows.length ? rows : rows.slice(i, i + sizes.length));
+        }
+        // Queue behind earlier waiters so a stream of small writes cannot
+        // starve a large one. With room, no await: the rows are buffered
+        // before write() returns its promise (flush() right after sees them).
+        if (this.waiters.length > 0 || !this.fits(sizes.length, bytes)) {
+          await new Promise<void>((go) => this.waiters.push({ n: sizes.length, bytes, go }));
+        } else {
+          this.buffered += sizes.length;
+          this.bufferedBytes += bytes;
+        }
+        this.append(rows, i, sizes, parts);
+        i += sizes.length;
       }
       await Promise.all(parts);
     } finally {
@@ -164,19 +181,43 @@ export class TableWriter<R extends Record<string, unknown>> {
 
   /** stats returns a snapshot of the counters. */
   stats(): TableWriterStats {
-    return { ...this.counters, buffered: this.buffered, waiting: this.waiters.length };
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const b of this.active) oldest = Math.min(oldest, b.createdAt);
+    for (const b of this.queue) oldest = Math.min(oldest, b.createdAt);
+    if (this.current !== undefined) oldest = Math.min(oldest, this.current.createdAt);
+    return {
+      ...this.counters,
+      buffered: this.buffered,
+      bufferedBytes: this.bufferedBytes,
+      waiting: this.waiters.length,
+      lagMs: oldest === Number.POSITIVE_INFINITY ? 0 : Math.max(0, Date.now() - oldest),
+      lastError: this.lastError,
+    };
   }
 
-  private append(rows: readonly R[], from: number, to: number, parts: Promise<void>[]): void {
-    const { maxRows } = this.settings;
+  private fits(n: number, bytes: number): boolean {
+    const s = this.settings;
+    return (
+      this.buffered + n <= s.maxBufferedRows &&
+      (this.bufferedBytes === 0 || this.bufferedBytes + bytes <= s.maxBufferedBytes)
+    );
+  }
+
+  private append(rows: readonly R[], from: number, sizes: number[], parts: Promise<void>[]): void {
+    const { maxRows, maxBatchBytes } = this.settings;
+    const to = from + sizes.length;
     let i = from;
     while (i < to) {
       if (this.current === undefined) this.open();
       const batch = this.current as Batch<R>;
-      const end = Math.min(to, i + maxRows - batch.rows.length);
-      for (; i < end; i++) batch.rows.push(rows[i] as R);
+      for (; i < to && batch.rows.length < maxRows; i++) {
+        const b = sizes[i - from] as number;
+        if (batch.rows.length > 0 && batch.bytes + b > maxBatchBytes) break;
+        batch.rows.push(rows[i] as R);
+        batch.bytes += b;
+      }
       parts.push(batch.done);
-      if (batch.rows.length >= maxRows) this.seal();
+      if (i < to || batch.rows.length >= maxRows || batch.bytes >= maxBatchBytes) this.seal();
     }
   }
 
@@ -190,7 +231,7 @@ export class TableWriter<R extends Record<string, unknown>> {
     // Rejections reach callers through write()/flush(); a batch nobody awaits
     // must not become an unhandled rejection.
     done.catch(noop);
-    this.current = { rows: [], done, resolve, reject };
+    this.current = { rows: [], bytes: 0, createdAt: Date.now(), done, resolve, reject };
     this.lingerExpired = false;
     this.timer = setTimeout(() => this.onLinger(), this.settings.lingerMs);
   }
@@ -221,37 +262,53 @@ export class TableWriter<R extends Record<string, unknown>> {
       const batch = this.queue.shift();
       if (batch === undefined) return;
       this.active.add(batch);
-      const n = batch.rows.length;
-      void this.insert(batch).then(() => {
-        batch.rows = [];
-        this.active.delete(batch);
-        this.buffered -= n;
-        this.wake();
-        this.pump();
-      });
+      const { length: n } = batch.rows;
+      const { bytes } = batch;
+      void this.insertRows(batch.rows)
+        .then(batch.resolve, batch.reject)
+        .then(() => {
+          batch.rows = [];
+          this.active.delete(batch);
+          this.buffered -= n;
+          this.bufferedBytes -= bytes;
+          this.wake();
+          this.pump();
+        });
     }
   }
 
-  // Never throws: settles the batch.
-  private async insert(batch: Batch<R>): Promise<void> {
-    const n = batch.rows.length;
+  // Writes rows, retrying transient failures; on a data error with
+  // onRejected set, splits them until the bad rows are alone.
+  private async insertRows(rows: R[]): Promise<void> {
+    const n = rows.length;
     const s = this.settings;
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.conn.insert(this.table, batch.rows);
+        await this.conn.insert(this.table, rows);
         this.counters.rowsWritten += n;
         this.counters.flushes++;
-        batch.resolve();
         return;
       } catch (err) {
         const e = asSinkError(err, this.table);
+        this.lastError = { code: e.clickhouseCode?.toString() ?? "", message: e.message };
+        if (s.onRejected !== undefined && isDataError(e)) {
+          s.onError?.(e, attempt + 1, false);
+          if (n === 1) {
+            await s.onRejected(rows, e);
+            this.counters.rejectedRows++;
+            return;
+          }
+          const mid = n >> 1;
+          await this.insertRows(rows.slice(0, mid));
+          await this.insertRows(rows.slice(mid));
+          return;
+        }
         const retry = e.retryable && attempt < s.maxRetries;
         s.onError?.(e, attempt + 1, retry);
         if (!retry) {
           this.counters.failures++;
           this.counters.failedRows += n;
-          batch.reject(e);
-          return;
+          throw e;
         }
         this.counters.retries++;
         await new Promise((r) => setTimeout(r, backoffDelay(attempt, s)));
@@ -260,25 +317,16 @@ export class TableWriter<R extends Record<string, unknown>> {
   }
 
   private wake(): void {
-    const max = this.settings.maxBufferedRows;
     for (;;) {
       const w = this.waiters[0];
-      if (w === undefined || this.buffered + w.n > max) return;
+      if (w === undefined || !this.fits(w.n, w.bytes)) return;
       this.waiters.shift();
       // Reserve the room now: the waiter appends a microtask later.
       this.buffered += w.n;
+      this.bufferedBytes += w.bytes;
       w.go();
     }
   }
-}
-
-/** backoffDelay is the wait before retry number `attempt + 1`: exponential, capped, jittered. */
-export function backoffDelay(
-  attempt: number,
-  s: Pick<Settings, "retryBaseMs" | "retryMaxMs" | "jitter">,
-): number {
-  const nominal = Math.min(s.retryMaxMs, s.retryBaseMs * 2 ** Math.min(attempt, 30));
-  return nominal * (1 - s.jitter * Math.random());
 }
 
 // Only errors that say so are retried: an unknown error is a bug, and
@@ -288,39 +336,4 @@ function asSinkError(err: unknown, table: string): SinkError {
   const retryable = err instanceof ImpactdError && err.retryable;
   const message = err instanceof Error ? err.message : String(err);
   return new SinkError(`insert into ${table}: ${message}`, { cause: err, retryable });
-}
-
-function parseOptions(o: TableWriterOptions): Settings {
-  const s: Settings = {
-    maxRows: o.maxRows ?? DEFAULT_MAX_ROWS,
-    lingerMs: o.lingerMs ?? DEFAULT_LINGER_MS,
-    maxBufferedRows: o.maxBufferedRows ?? Math.max(DEFAULT_MAX_BUFFERED_ROWS, o.maxRows ?? 0),
-    concurrency: o.concurrency ?? DEFAULT_CONCURRENCY,
-    retryBaseMs: o.retryBaseMs ?? DEFAULT_RETRY_BASE_MS,
-    retryMaxMs: o.retryMaxMs ?? DEFAULT_RETRY_MAX_MS,
-    maxRetries: o.maxRetries ?? DEFAULT_MAX_RETRIES,
-    jitter: o.jitter ?? DEFAULT_RETRY_JITTER,
-    onError: o.onError,
-  };
-  for (const key of ["maxRows", "maxBufferedRows", "concurrency"] as const) {
-    if (!Number.isSafeInteger(s[key]) || s[key] < 1) {
-      throw new InvalidArgumentError(
-        `TableWriter ${key} must be a positive integer, got ${s[key]}`,
-      );
-    }
-  }
-  for (const key of ["lingerMs", "retryBaseMs", "retryMaxMs", "maxRetries"] as const) {
-    if (Number.isNaN(s[key]) || s[key] < 0) {
-      throw new InvalidArgumentError(`TableWriter ${key} must be >= 0, got ${s[key]}`);
-    }
-  }
-  if (s.maxBufferedRows < s.maxRows) {
-    throw new InvalidArgumentError(
-      `TableWriter maxBufferedRows (${s.maxBufferedRows}) must be at least maxRows (${s.maxRows})`,
-    );
-  }
-  if (!(s.jitter >= 0 && s.jitter <= 1)) {
-    throw new InvalidArgumentError(`TableWriter jitter must be between 0 and 1, got ${s.jitter}`);
-  }
-  return s;
 }

@@ -2,12 +2,15 @@
 // tests that need no database. It counts rows per table and keeps only the
 // rejected_events rows (few, and the tests read them).
 import type { QueryParams, SinkConnection } from "../../src/sinks/connection.js";
+import { modernDialect } from "../../src/sinks/dialect.js";
 import { SinkError } from "../../src/sinks/errors.js";
-import { REJECTED_EVENTS_TABLE } from "../../src/sinks/schema.js";
+import { REJECTED_EVENTS_DATA } from "../../src/sinks/schema/index.js";
 
 /** ControlledConnection is a fake sink whose availability the test controls. */
 export class ControlledConnection implements SinkConnection {
   readonly kind = "chdb" as const;
+  readonly dialect = modernDialect("26.7");
+  readonly database = "default";
   /** "down" fails every insert (retryably); "up" accepts after `delayMs`. */
   mode: "up" | "down" = "up";
   delayMs = 0;
@@ -21,7 +24,7 @@ export class ControlledConnection implements SinkConnection {
     if (this.mode === "down")
       throw new SinkError("connection refused (test sink is down)", { retryable: true });
     this.rows.set(table, (this.rows.get(table) ?? 0) + rows.length);
-    if (table === REJECTED_EVENTS_TABLE) this.rejected.push(...rows);
+    if (table === REJECTED_EVENTS_DATA.name) this.rejected.push(...rows);
   }
 
   async command(_sql: string): Promise<void> {}

@@ -2,13 +2,23 @@
 // row, can hold writes open (rows kept, promise pending: "written but not yet
 // confirmed") and can report itself overloaded.
 import type { PipelineSink } from "../../src/pipeline/pipeline.js";
-import type { EventRow, IncidentRow, RejectionRow } from "../../src/sinks/rows.js";
+import type {
+  EventRow,
+  IncidentEventRow,
+  IncidentRow,
+  PredictionRow,
+  RejectionRow,
+  ServiceHealthRow,
+} from "../../src/sinks/rows.js";
 
 /** MemorySink stores rows in arrays. */
 export class MemorySink implements PipelineSink {
   readonly events: EventRow[] = [];
   readonly incidents: IncidentRow[] = [];
   readonly rejections: RejectionRow[] = [];
+  readonly timeline: IncidentEventRow[] = [];
+  readonly health: ServiceHealthRow[] = [];
+  readonly predictions: PredictionRow[] = [];
   /** What overloaded() answers. */
   busy = false;
   private held: Promise<void> | undefined;
@@ -41,6 +51,21 @@ export class MemorySink implements PipelineSink {
 
   writeIncidents(rows: readonly IncidentRow[]): Promise<void> {
     this.incidents.push(...rows);
+    return this.done();
+  }
+
+  writeIncidentEvents(rows: readonly IncidentEventRow[]): Promise<void> {
+    this.timeline.push(...rows);
+    return this.done();
+  }
+
+  writeServiceHealth(rows: readonly ServiceHealthRow[]): Promise<void> {
+    this.health.push(...rows);
+    return this.done();
+  }
+
+  writePredictions(rows: readonly PredictionRow[]): Promise<void> {
+    this.predictions.push(...rows);
     return this.done();
   }
 

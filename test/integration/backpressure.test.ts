@@ -143,7 +143,7 @@ describe("backpressure", () => {
     expect(refused + accepted).toBe(sent);
     await sink.flush();
     expect(accepted).toBe(pipeline.stats.received);
-    expect(conn.count("events")).toBe(accepted);
+    expect(conn.count("events_data")).toBe(accepted);
     expect(pipeline.overloaded()).toBe(false);
   });
 
@@ -170,7 +170,7 @@ describe("backpressure", () => {
     await sink.flush();
     expect(results.every((r) => r.rejections.length === 0)).toBe(true);
     expect(results.reduce((n, r) => n + r.accepted, 0)).toBe(60 * BATCH);
-    expect(conn.count("events")).toBe(60 * BATCH);
+    expect(conn.count("events_data")).toBe(60 * BATCH);
   });
 });
 
@@ -210,6 +210,6 @@ describe("per-client limits", () => {
       "MESSAGE_TOO_LARGE",
       "RATE_LIMITED",
     ]);
-    expect(conn.count("events")).toBe(BATCH + 100);
+    expect(conn.count("events_data")).toBe(BATCH + 100);
   });
 });

@@ -45,6 +45,12 @@ class FlakyConnection implements SinkConnection {
   failures = 0;
   inserts = 0;
   constructor(private readonly inner: SinkConnection) {}
+  get dialect() {
+    return this.inner.dialect;
+  }
+  get database() {
+    return this.inner.database;
+  }
   command(sql: string) {
     return this.inner.command(sql);
   }

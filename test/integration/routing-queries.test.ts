@@ -123,7 +123,7 @@ beforeAll(async () => {
       last_error: "RECEIVER_UNAVAILABLE: http://127.0.0.1:9 answered 503",
     }),
   ]);
-  await sink.conn.insert("eval_reports", [
+  await sink.conn.insert("eval_reports_data", [
     {
       run_id: "r1",
       created_at: now - 2 * MIN,

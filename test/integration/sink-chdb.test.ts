@@ -1,459 +1,213 @@
-// The embedded chdb sink end to end: migrations, row round trips, the
-// incidents view, parameter binding, batching, the query command. libchdb binds
-// one data directory per process, so the tests here run one after another
-// (vitest runs a file's tests sequentially, each file in its own fork) and
-// every test closes its sink before the next opens its own temp directory.
+// The embedded chdb sink: the shared suite on both schema mappings (modern, and
+// the legacy mapping an 18.16 server gets), plus what is special to chdb:
+// one data directory per process, upgrading a database the skeleton wrote,
+// concurrent migrations in one process. libchdb binds one data directory per
+// process, so this file uses one directory and a fresh database per test.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { queryCommand } from "../../src/cli/commands/query.js";
-import { InvalidArgumentError } from "../../src/errors.js";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
+  DEFAULT_CHDB_DATABASE,
+  ddlContext,
+  EVENTS_DATA,
   type EventRow,
-  type IncidentRow,
   MIGRATIONS,
   migrate,
   openChdb,
   openSink,
-  parseDateTime,
-  type RejectionRow,
+  readRows,
   SCHEMA_VERSION,
   type Sink,
-  SinkError,
-  TableWriter,
 } from "../../src/sinks/index.js";
-
-const T0 = Date.UTC(2025, 4, 1, 12, 0, 0, 123);
+import { event } from "../helpers/sink-fixtures.js";
+import { sinkSuite } from "../helpers/sink-suite.js";
 
 let dir: string;
-let sink: Sink | undefined;
+let databases = 0;
 
-beforeEach(async () => {
+beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "impactd-sink-"));
 });
 
-afterEach(async () => {
-  await sink?.close();
-  sink = undefined;
+afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function open(): Promise<Sink> {
-  sink = await openSink({ kind: "chdb", dataDir: dir, writer: { lingerMs: 5 } });
-  return sink;
-}
+describe("chdb, modern mapping", () => {
+  sinkSuite(() => ({
+    open: (writer) => openSink({ kind: "chdb", dataDir: dir, database: `m${++databases}`, writer }),
+  }));
+});
 
-function event(i: number, over: Partial<EventRow> = {}): EventRow {
-  return {
-    tenant: "default",
-    ts: T0 + i,
-    received_at: T0 + i + 7,
-    event_id: `ev-${i}`,
-    source: "prometheus",
-    kind: "metric",
-    service: "payments-db",
-    journey: "",
-    step: "",
-    status: "",
-    metric: "error_rate",
-    name: "",
-    severity: "",
-    fingerprint: "",
-    value: i / 10,
-    count: 0,
-    scale: "",
-    channel: "",
-    device_id: "",
-    version: "",
-    text: "",
-    labels: {},
-    ...over,
-  };
-}
+describe("chdb, legacy mapping (as on ClickHouse 18.16)", () => {
+  sinkSuite(() => ({
+    open: (writer) =>
+      openSink({
+        kind: "chdb",
+        dataDir: dir,
+        database: `l${++databases}`,
+        dialect: "legacy",
+        writer,
+      }),
+  }));
+});
 
-function incident(id: string, version: number, over: Partial<IncidentRow> = {}): IncidentRow {
-  return {
-    tenant: "default",
-    incident_id: id,
-    version,
-    status: "open",
-    severity: "high",
-    title: `payments-db down (${id})`,
-    opened_at: T0,
-    updated_at: T0 + version * 1000,
-    acknowledged_at: null,
-    mitigated_at: null,
-    resolved_at: null,
-    services: ["payments-db", "payments"],
-    root_cause: "payments-db",
-    root_cause_score: 0.9,
-    candidates: ["payments-db", "payments"],
-    candidate_scores: [0.9, 0.25],
-    candidate_reasons: ["first to fail", "depends on payments-db"],
-    alert_count: 3 * version,
-    team: "payments",
-    journeys: ["checkout"],
-    customers_affected_per_min: 1200.5,
-    written_at: T0 + version * 1000 + 1,
-    ...over,
-  };
-}
-
-describe("migrations", () => {
-  test("create every table and view; a second run is a no-op", async () => {
-    const s = await open();
-    const tables = await s.conn.query<{ name: string; engine: string }>(
-      "SELECT name, engine FROM system.tables WHERE database = currentDatabase() ORDER BY name",
-    );
-    expect(Object.fromEntries(tables.map((t) => [t.name, t.engine]))).toEqual({
-      eval_reports: "MergeTree",
-      events: "MergeTree",
-      incident_versions: "ReplacingMergeTree",
-      incidents: "View",
-      notifications: "View",
-      notifications_data: "ReplacingMergeTree",
-      rejected_events: "MergeTree",
-      schema_migrations: "ReplacingMergeTree",
-    });
-    const again = await migrate(s.conn);
-    expect(again).toEqual({ from: SCHEMA_VERSION, to: SCHEMA_VERSION, applied: [] });
-    const recorded = await s.conn.query<{ version: number; name: string }>(
-      "SELECT version, name FROM schema_migrations ORDER BY version",
-    );
-    expect(recorded).toEqual(MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
+describe("chdb only", () => {
+  test("one data directory per process: a second directory is refused while one is open", async () => {
+    const conn = await openChdb(dir);
+    const other = await mkdtemp(join(tmpdir(), "impactd-sink-other-"));
+    try {
+      await expect(openChdb(other)).rejects.toThrow(/one data directory per process/);
+      const same = await openChdb(dir, { database: "shared_check" });
+      expect(await same.query("SELECT 1 AS one")).toEqual([{ one: 1 }]);
+      await same.close();
+      expect(await conn.query("SELECT 2 AS two")).toEqual([{ two: 2 }]);
+    } finally {
+      await conn.close();
+      await rm(other, { recursive: true, force: true });
+    }
   });
 
-  test("reopening a directory keeps data and applies nothing", async () => {
-    const s = await open();
-    await s.events.write([event(1)]);
-    await s.close();
-    const conn = await openChdb(dir);
+  test("a database at migration 3 (skeleton, eval reports, outbox, as shipped) is upgraded with its rows", async () => {
+    const database = `v1_${++databases}`;
+    const conn = await openChdb(dir, { database });
     try {
-      expect(await migrate(conn)).toEqual({
-        from: SCHEMA_VERSION,
-        to: SCHEMA_VERSION,
-        applied: [],
+      // Migrations 1-3 as they shipped, with rows in the old tables.
+      expect(await migrate(conn, { migrations: MIGRATIONS.slice(0, 3) })).toMatchObject({
+        to: 3,
       });
-      expect(await conn.query("SELECT count() AS n FROM events")).toEqual([{ n: "1" }]);
+      const old = [event(1), event(2, { event_id: "" }), event(3, { event_id: "" })];
+      await conn.command(
+        `INSERT INTO ${database}.events (tenant, ts, received_at, event_id, service, kind)
+         VALUES ${old.map((e) => `('default', fromUnixTimestamp64Milli(toInt64(${e.ts}), 'UTC'), fromUnixTimestamp64Milli(toInt64(${e.received_at}), 'UTC'), '${e.event_id}', 'payments-db', 'metric')`).join(", ")}`,
+      );
+      await conn.command(
+        `INSERT INTO ${database}.rejected_events (tenant, received_at, code, reason, payload)
+         VALUES ('default', now64(3), 'MALFORMED', 'bad', '{}')`,
+      );
+      await conn.command(
+        `INSERT INTO ${database}.eval_reports (run_id, created_at, cases, rca_top1, estates, report)
+         VALUES ('run-1', now64(3), 200, 0.93, ['shop'], '{"cases":200}')`,
+      );
+      expect(await migrate(conn)).toEqual({ from: 3, to: SCHEMA_VERSION, applied: [4, 5] });
+      const engines = await conn.query<{ name: string; engine: string }>(
+        "SELECT name, engine FROM system.tables WHERE database = {db:String} AND name IN ('events', 'rejected_events', 'eval_reports', 'notifications') ORDER BY name",
+        { db: database },
+      );
+      expect(engines).toEqual([
+        { name: "eval_reports", engine: "View" },
+        { name: "events", engine: "View" },
+        { name: "notifications", engine: "View" },
+        { name: "rejected_events", engine: "View" },
+      ]);
+      expect(
+        await conn.query(`SELECT run_id, cases, rca_top1, estates FROM ${database}.eval_reports`),
+      ).toEqual([{ run_id: "run-1", cases: 200, rca_top1: 0.93, estates: ["shop"] }]);
+      const rows = await readRows<EventRow>(conn, EVENTS_DATA, { orderBy: "ts" });
+      expect(rows.map((r) => [r.ts, r.event_id.startsWith("m:") ? "m:" : r.event_id])).toEqual([
+        [event(1).ts, "ev-1"],
+        [event(2).ts, "m:"],
+        [event(3).ts, "m:"],
+      ]);
+      expect(await conn.query(`SELECT code FROM ${database}.rejected_events`)).toEqual([
+        { code: "MALFORMED" },
+      ]);
+      // Interrupted after the copy and run again: nothing doubles.
+      const copy = MIGRATIONS[4]?.steps(ddlContext(conn)) ?? [];
+      for (const step of copy) if (step.kind === "run") await step.run(conn);
+      expect(await conn.query(`SELECT count() AS n FROM ${database}.events`)).toEqual([{ n: "3" }]);
+      expect(await conn.query(`SELECT count() AS n FROM ${database}.eval_reports`)).toEqual([
+        { n: "1" },
+      ]);
     } finally {
       await conn.close();
     }
   });
 
-  test("statements are idempotent: re-running migration 1 by hand changes nothing", async () => {
-    const s = await open();
-    for (const sql of MIGRATIONS[0]?.statements ?? []) await s.conn.command(sql);
-    await expect(migrate(s.conn)).resolves.toMatchObject({ applied: [] });
-  });
-});
-
-describe("round trips", () => {
-  test("events keep every type: DateTime64, Map, Float64, UInt32, strings", async () => {
-    const s = await open();
-    const tricky = 'it\'s "down"\t\\ new\nline, ünïcødé 🚨';
-    await s.events.write([
-      event(1, {
-        kind: "alert",
-        status: "firing",
-        name: "HighErrorRate",
-        severity: "critical",
-        fingerprint: "abc123",
-        text: tricky,
-        labels: { region: "eu-west-1", "k'ey": tricky },
-        count: 7,
-        value: 0.125,
-      }),
-      event(2, { value: Number.NaN, count: 5e9 }),
-    ]);
-    const rows = await s.conn.query<Record<string, unknown>>(
-      "SELECT *, toUnixTimestamp64Milli(ts) AS ts_ms, toTypeName(labels) AS labels_type FROM events ORDER BY ts",
-    );
-    expect(rows).toHaveLength(2);
-    const [a, b] = rows;
-    expect(a).toMatchObject({
-      tenant: "default",
-      event_id: "ev-1",
-      kind: "alert",
-      status: "firing",
-      severity: "critical",
-      text: tricky,
-      labels: { region: "eu-west-1", "k'ey": tricky },
-      labels_type: "Map(String, String)",
-      count: 7,
-      value: 0.125,
-      ts_ms: String(T0 + 1),
-    });
-    expect(parseDateTime(a?.ts)).toBe(T0 + 1);
-    expect(parseDateTime(a?.received_at)).toBe(T0 + 8);
-    // NaN is stored as NaN (JSON output renders it null); an out-of-range
-    // UInt32 saturates instead of wrapping.
-    expect(b).toMatchObject({ value: null, count: 4294967295 });
-    expect(
-      await s.conn.query("SELECT isNaN(value) AS nan FROM events WHERE event_id = 'ev-2'"),
-    ).toEqual([{ nan: 1 }]);
-  });
-
-  test("rejections keep Nullable ts and large payloads", async () => {
-    const s = await open();
-    const payload = "x".repeat(64 * 1024);
-    const rows: RejectionRow[] = [
-      {
-        tenant: "acme",
-        received_at: T0,
-        ts: null,
-        front_end: "grpc",
-        source: "collector",
-        code: "MISSING_TS",
-        reason: "event has no timestamp",
-        event_id: "",
-        payload: '{"kind":"metric"}',
-      },
-      {
-        tenant: "acme",
-        received_at: T0 + 1,
-        ts: T0 - 60_000,
-        front_end: "nats",
-        source: "edge",
-        code: "TOO_LARGE",
-        reason: "payload over limit",
-        event_id: "e-9",
-        payload,
-      },
-    ];
-    await s.rejections.write(rows);
-    const back = await s.conn.query<Record<string, unknown>>(
-      "SELECT ts, code, length(payload) AS len, toTypeName(ts) AS t FROM rejected_events ORDER BY received_at",
-    );
-    expect(back).toEqual([
-      { ts: null, code: "MISSING_TS", len: "17", t: "Nullable(DateTime64(3, 'UTC'))" },
-      {
-        ts: "2025-05-01 11:59:00.123",
-        code: "TOO_LARGE",
-        len: String(64 * 1024),
-        t: expect.any(String),
-      },
-    ]);
-  });
-
-  test("incidents view shows only the latest version of each incident", async () => {
-    const s = await open();
-    // Separate writes land in separate parts, so FINAL (not a merge) must
-    // pick the winner; version 3 arrives before version 2.
-    await s.incidents.write([incident("inc-1", 1)]);
-    await s.incidents.write([incident("inc-2", 1)]);
-    await s.incidents.write([
-      incident("inc-1", 3, {
-        status: "resolved",
-        acknowledged_at: T0 + 500,
-        resolved_at: T0 + 9000,
-      }),
-    ]);
-    await s.incidents.write([
-      incident("inc-1", 2, { status: "acknowledged", acknowledged_at: T0 + 500 }),
-    ]);
-    expect(await s.conn.query("SELECT count() AS n FROM incident_versions")).toEqual([{ n: "4" }]);
-    const rows = await s.conn.query<Record<string, unknown>>(
-      "SELECT * FROM incidents ORDER BY incident_id",
-    );
-    expect(rows.map((r) => [r.incident_id, r.version, r.status])).toEqual([
-      ["inc-1", "3", "resolved"],
-      ["inc-2", "1", "open"],
-    ]);
-    expect(rows[0]).toMatchObject({
-      acknowledged_at: "2025-05-01 12:00:00.623",
-      mitigated_at: null,
-      resolved_at: "2025-05-01 12:00:09.123",
-      services: ["payments-db", "payments"],
-      candidate_scores: [0.9, 0.25],
-      candidate_reasons: ["first to fail", "depends on payments-db"],
-      journeys: ["checkout"],
-      alert_count: 9,
-      customers_affected_per_min: 1200.5,
-    });
-  });
-
-  test("an identical INSERT retried after it landed leaves no duplicate", async () => {
-    const s = await open();
-    // Two partitions (days), so the INSERT is split into two blocks.
-    const rows = [event(1), event(2), event(3, { ts: T0 + 2 * 86_400_000 })];
-    await s.conn.insert("events", rows);
-    await s.conn.insert("events", rows);
-    expect(await s.conn.query("SELECT count() AS n FROM events")).toEqual([{ n: "3" }]);
-  });
-});
-
-describe("connection", () => {
-  test("query params are bound server-side, never pasted", async () => {
-    const s = await open();
-    const evil = "pay'ments\"; DROP TABLE events; --\\";
-    await s.events.write([event(1, { service: evil }), event(2)]);
-    const rows = await s.conn.query<{ service: string; n: string }>(
-      "SELECT service, count() AS n FROM events WHERE service = {svc:String} AND value >= {min:Float64} AND {yes:Bool} GROUP BY service",
-      { svc: evil, min: 0, yes: true },
-    );
-    expect(rows).toEqual([{ service: evil, n: "1" }]);
-    expect(await s.conn.query("SELECT count() AS n FROM events")).toEqual([{ n: "2" }]);
-  });
-
-  test("concurrent inserts and queries on one session are safe", async () => {
-    const s = await open();
-    const ops: Promise<unknown>[] = [];
-    for (let i = 0; i < 40; i++) {
-      ops.push(s.conn.insert("events", [event(i)]));
-      ops.push(
-        s.conn.query<{ x: string }>("SELECT {x:String} AS x", { x: `q${i}` }).then((r) => {
-          expect(r).toEqual([{ x: `q${i}` }]);
-        }),
+  test("two migrations at once in one process leave one schema, applied once", async () => {
+    const database = `c${++databases}`;
+    const [a, b] = await Promise.all([openChdb(dir, { database }), openChdb(dir, { database })]);
+    try {
+      const results = await Promise.all([migrate(a), migrate(b)]);
+      expect(results.map((r) => r.applied.length).sort()).toEqual([0, MIGRATIONS.length]);
+      const recorded = await a.query(
+        `SELECT version, count() AS n FROM ${database}.schema_migrations GROUP BY version ORDER BY version`,
       );
-      ops.push(s.conn.query(`SELECT ${i} AS i`).then((r) => expect(r).toEqual([{ i }])));
-    }
-    await Promise.all(ops);
-    expect(await s.conn.query("SELECT uniqExact(event_id) AS n FROM events")).toEqual([
-      { n: "40" },
-    ]);
-  });
-
-  test("errors map to SinkError: bad SQL and bad data are not retryable", async () => {
-    const s = await open();
-    const syntax = await s.conn.query("SELEC 1").catch((e: unknown) => e);
-    expect(syntax).toBeInstanceOf(SinkError);
-    expect(syntax).toMatchObject({ code: "SINK_ERROR", retryable: false, clickhouseCode: 62 });
-    expect((syntax as Error).message).toMatch(/^Code: 62\. DB::Exception: Syntax error/);
-    expect((syntax as Error).message).not.toContain("\n");
-
-    const unknown = await s.conn.query("SELECT * FROM nope").catch((e: unknown) => e);
-    expect(unknown).toMatchObject({ retryable: false, clickhouseCode: 60 });
-
-    const badData = await s.conn
-      .insert("events", [{ ...event(1), ts: "not a time" }])
-      .catch((e: unknown) => e);
-    expect(badData).toBeInstanceOf(SinkError);
-    expect(badData).toMatchObject({ retryable: false, clickhouseCode: 41 });
-
-    const noTable = await s.conn.insert("nope", [{ a: 1 }]).catch((e: unknown) => e);
-    expect(noTable).toMatchObject({ retryable: false });
-    expect((noTable as Error).message).toContain("does not exist");
-  });
-
-  test("one data directory per process: a second directory is refused while one is open", async () => {
-    await open();
-    const other = await mkdtemp(join(tmpdir(), "impactd-sink-other-"));
-    try {
-      await expect(openChdb(other)).rejects.toThrow(/one data directory per process/);
-      // The same directory is shared.
-      const same = await openChdb(dir);
-      expect(await same.query("SELECT 1 AS one")).toEqual([{ one: 1 }]);
-      await same.close();
-      expect(await sink?.conn.query("SELECT 2 AS two")).toEqual([{ two: 2 }]);
+      expect(recorded).toEqual(MIGRATIONS.map((m) => ({ version: m.version, n: "1" })));
     } finally {
-      await rm(other, { recursive: true, force: true });
+      await a.close();
+      await b.close();
     }
   });
-});
 
-describe("TableWriter on chdb", () => {
-  test("flushes by size without waiting for the linger time", async () => {
-    const s = await open();
-    const w = new TableWriter<EventRow>(s.conn, "events", { maxRows: 100, lingerMs: 60_000 });
-    const rows = Array.from({ length: 200 }, (_, i) => event(i));
-    await w.write(rows);
-    expect(w.stats()).toMatchObject({ rowsWritten: 200, flushes: 2, buffered: 0 });
-    expect(await s.conn.query("SELECT count() AS n FROM events")).toEqual([{ n: "200" }]);
-    await w.close();
-  });
-
-  test("flushes by time a batch smaller than maxRows", async () => {
-    const s = await open();
-    const w = new TableWriter<EventRow>(s.conn, "events", { maxRows: 10_000, lingerMs: 30 });
-    const started = performance.now();
-    await w.write([event(1), event(2)]);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(25);
-    expect(w.stats()).toMatchObject({ rowsWritten: 2, flushes: 1 });
-    await w.close();
-  });
-
-  test("a permanent failure rejects the write and is not retried", async () => {
-    const s = await open();
-    const w = new TableWriter<Record<string, unknown>>(s.conn, "events", { lingerMs: 1 });
-    await expect(w.write([{ ...event(1), ts: "garbage" }])).rejects.toBeInstanceOf(SinkError);
-    expect(w.stats()).toMatchObject({ retries: 0, failures: 1, failedRows: 1, buffered: 0 });
-    // The writer keeps going after a bad batch.
-    await w.write([event(2)]);
-    expect(w.stats().rowsWritten).toBe(1);
-    await w.close();
-  });
-});
-
-describe("impactd query", () => {
-  async function run(args: string[]): Promise<string> {
-    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+  test("concurrent inserts (both paths) and queries on one session are safe", async () => {
+    const database = `conc${++databases}`;
+    const sink = await openSink({ kind: "chdb", dataDir: dir, database });
     try {
-      expect(await queryCommand.run(args)).toBe(0);
-      return log.mock.calls.map((c) => c.join(" ")).join("\n");
+      await sink.conn.command(
+        `CREATE TABLE ${database}.plain (i UInt32) ENGINE = MergeTree ORDER BY i`,
+      );
+      const ops: Promise<unknown>[] = [];
+      for (let i = 0; i < 40; i++) {
+        ops.push(sink.conn.insert("events_data", [event(i)]));
+        ops.push(sink.conn.insert("plain", [{ i }]));
+        ops.push(
+          sink.conn.query<{ x: string }>("SELECT {x:String} AS x", { x: `q${i}` }).then((r) => {
+            expect(r).toEqual([{ x: `q${i}` }]);
+          }),
+        );
+        ops.push(sink.conn.query(`SELECT ${i} AS i`).then((r) => expect(r).toEqual([{ i }])));
+      }
+      await Promise.all(ops);
+      expect(
+        await sink.conn.query(`SELECT uniqExact(event_id) AS n FROM ${database}.events`),
+      ).toEqual([{ n: "40" }]);
+      expect(await sink.conn.query(`SELECT count() AS n FROM ${database}.plain`)).toEqual([
+        { n: "40" },
+      ]);
     } finally {
-      log.mockRestore();
+      await sink.close();
     }
-  }
-
-  async function seed(): Promise<void> {
-    const s = await open();
-    await s.incidents.write([
-      incident("inc-1", 1),
-      incident("inc-1", 2, { status: "acknowledged" }),
-    ]);
-    await s.close();
-    sink = undefined;
-  }
-
-  test("prints a table, on a fresh directory too", async () => {
-    expect(await run(["SELECT count() AS n FROM incidents", "--data-dir", dir])).toBe(
-      "n\n-\n0\n(1 row)",
-    );
-    await seed();
-    const out = await run([
-      "--data-dir",
-      dir,
-      "SELECT incident_id, status, services FROM incidents",
-    ]);
-    expect(out).toBe(
-      [
-        "incident_id  status        services",
-        "-----------  ------------  --------------------------",
-        'inc-1        acknowledged  ["payments-db","payments"]',
-        "(1 row)",
-      ].join("\n"),
-    );
   });
 
-  test("prints JSON", async () => {
-    await seed();
-    const out = await run([
-      "--data-dir",
-      dir,
-      "--format",
-      "json",
-      "SELECT incident_id, version, journeys FROM incidents",
-    ]);
-    expect(JSON.parse(out)).toEqual([
-      { incident_id: "inc-1", version: "2", journeys: ["checkout"] },
-    ]);
+  test("retention becomes a table TTL, changed and removed with the config", async () => {
+    const database = `ttl${++databases}`;
+    const engine = async (sink: Sink) =>
+      (
+        await sink.conn.query<{ e: string }>(
+          "SELECT engine_full AS e FROM system.tables WHERE database = {db:String} AND name = 'events_data'",
+          { db: database },
+        )
+      )[0]?.e ?? "";
+    for (const [days, expected] of [
+      [7, "toIntervalDay(7)"],
+      [30, "toIntervalDay(30)"],
+      [0, undefined],
+    ] as const) {
+      const sink = await openSink({
+        kind: "chdb",
+        dataDir: dir,
+        database,
+        retentionDays: { events_data: days },
+      });
+      try {
+        if (expected === undefined) expect(await engine(sink)).not.toContain("TTL");
+        else expect(await engine(sink)).toContain(`TTL toDateTime(ts) + ${expected}`);
+      } finally {
+        await sink.close();
+      }
+    }
   });
 
-  test("a SQL error is a one-line SinkError (main prints it and exits 1)", async () => {
-    const err = await queryCommand
-      .run(["--data-dir", dir, "SELECT nope FROM incidents"])
-      .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(SinkError);
-    expect((err as Error).message).toMatch(/^Code: 47\. DB::Exception: .*UNKNOWN_IDENTIFIER/);
-    expect((err as Error).message).not.toContain("\n");
-  });
-
-  test("bad flags are InvalidArgumentError", async () => {
-    await expect(queryCommand.run(["--nope", "SELECT 1"])).rejects.toBeInstanceOf(
-      InvalidArgumentError,
-    );
-    await expect(queryCommand.run(["--format", "csv", "SELECT 1"])).rejects.toThrow(/--format/);
-    await expect(queryCommand.run([])).rejects.toThrow(/missing SQL/);
+  test("the default database is used when none is named", async () => {
+    let sink: Sink | undefined;
+    try {
+      sink = await openSink({ kind: "chdb", dataDir: dir });
+      expect(sink.conn.database).toBe(DEFAULT_CHDB_DATABASE);
+      expect(sink.conn.dialect.name).toBe("modern");
+    } finally {
+      await sink?.close();
+    }
   });
 });

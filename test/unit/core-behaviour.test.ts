@@ -100,6 +100,19 @@ describe("service health from learned baselines", () => {
     expect(h[0]?.health).toBe(2);
     expect(h.filter((x) => x.health === 1)).toEqual([]); // never declared healthy
   });
+  it("does not learn a failing first sample as its baseline", () => {
+    const topo = topology([{ name: "api", sloErr: 0.05 }]);
+    // Watched first mid-failure (45% errors), then 100 healthy minutes...
+    const events = [err(T0, "api", 0.45)];
+    for (let i = 1; i < 600; i++)
+      events.push(err(T0 + i * 10_000, "api", 0.001 + 0.0002 * noise(i)));
+    // ...then 4% errors: under the SLO, far above its normal. Had the failing
+    // sample become the baseline, its spread would hide this rise for hours.
+    for (let i = 600; i < 630; i++) events.push(err(T0 + i * 10_000, "api", 0.04));
+    const out = run(topo, events);
+    const rise = of(out, "health").filter((h) => h.health === 2 && h.ts >= T0 + 600 * 10_000);
+    expect(rise.map((h) => h.service)).toEqual(["api"]);
+  });
 });
 
 describe("journey impact", () => {

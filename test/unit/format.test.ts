@@ -1,6 +1,6 @@
 // The CLI's table and JSON rendering of query results.
 import { describe, expect, test } from "vitest";
-import { formatJson, formatTable } from "../../src/cli/format.js";
+import { formatCsv, formatJson, formatTable } from "../../src/cli/format.js";
 
 describe("formatTable", () => {
   test("aligns columns under a header, numbers to the right, with a row count", () => {
@@ -63,5 +63,19 @@ describe("formatJson", () => {
     expect(JSON.parse(out)).toEqual(rows);
     expect(out).toContain('\n  {\n    "id": "inc-1"');
     expect(formatJson([])).toBe("[]");
+  });
+});
+
+describe("formatCsv", () => {
+  test("quotes fields that need it, doubles quotes, JSON for arrays, empty for null", () => {
+    expect(
+      formatCsv([
+        { a: "plain", b: 'say "hi", then\nleave', c: ["x", "y"], d: null, e: 3 },
+        { a: "", b: "x", c: [], d: "ok", e: 0 },
+      ]),
+    ).toBe(
+      ["a,b,c,d,e", 'plain,"say ""hi"", then\nleave","[""x"",""y""]",,3', ",x,[],ok,0"].join("\n"),
+    );
+    expect(formatCsv([])).toBe("");
   });
 });

@@ -151,6 +151,8 @@ describe("ingestMessages", () => {
     const reference = new Pipeline({ sink: live });
     await ingestMessages(reference, "impactd.events", messages);
     expect(live.incidents.length).toBeGreaterThan(0);
+    expect(live.timeline.length).toBeGreaterThan(0);
+    expect(live.health.length).toBeGreaterThan(0);
 
     const sink = new MemorySink();
     const pipeline = new Pipeline({ sink });
@@ -165,6 +167,9 @@ describe("ingestMessages", () => {
     const again = await ingestMessages(pipeline, "impactd.events", messages);
     expect(again.every((o) => o.duplicates === 1 && o.verdict === "ack")).toBe(true);
     expect(sink.events).toHaveLength(0);
+    // Nor are the replay's timeline and health rows written with a later batch.
+    expect(sink.timeline).toHaveLength(0);
+    expect(sink.health).toHaveLength(0);
   });
 
   it("refuses an oversized message on its own and takes the others", async () => {

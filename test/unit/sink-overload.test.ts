@@ -3,6 +3,7 @@
 // and HTTP answer 503.
 import { describe, expect, it } from "vitest";
 import { sinkAdapter } from "../../src/server/runtime.js";
+import { modernDialect } from "../../src/sinks/dialect.js";
 import type { SinkConnection } from "../../src/sinks/index.js";
 import { sinkOver } from "../../src/sinks/index.js";
 import type { EventRow } from "../../src/sinks/rows.js";
@@ -15,6 +16,8 @@ describe("sink overload signal", () => {
     });
     const conn: SinkConnection = {
       kind: "chdb",
+      dialect: modernDialect("26.7"),
+      database: "default",
       command: async () => {},
       insert: () => stalled,
       query: async () => [],

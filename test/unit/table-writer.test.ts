@@ -3,7 +3,8 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { InvalidArgumentError } from "../../src/errors.js";
 import type { SinkConnection } from "../../src/sinks/connection.js";
-import { SinkError } from "../../src/sinks/errors.js";
+import { modernDialect } from "../../src/sinks/dialect.js";
+import { SinkDataError, SinkError } from "../../src/sinks/errors.js";
 import { backoffDelay, TableWriter } from "../../src/sinks/writer.js";
 
 type Row = { id: number };
@@ -11,6 +12,8 @@ type Row = { id: number };
 /** FakeConn records inserts; `fail` decides per attempt, `gate` holds inserts open. */
 class FakeConn implements SinkConnection {
   readonly kind = "chdb" as const;
+  readonly dialect = modernDialect("26.7");
+  readonly database = "default";
   readonly inserts: number[][] = [];
   attempts = 0;
   fail: (attempt: number) => Error | undefined = () => undefined;
@@ -21,13 +24,13 @@ class FakeConn implements SinkConnection {
     return [];
   }
   async close(): Promise<void> {}
-  async insert(_table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
+  insert = async (_table: string, rows: readonly Record<string, unknown>[]): Promise<void> => {
     const attempt = ++this.attempts;
     await this.gate;
     const err = this.fail(attempt);
     if (err !== undefined) throw err;
     this.inserts.push(rows.map((r) => r.id as number));
-  }
+  };
 }
 
 const rows = (from: number, n: number): Row[] =>
@@ -231,5 +234,109 @@ describe("lifecycle", () => {
     );
     expect(() => new TableWriter(conn, "t", { jitter: 2 })).toThrow(/jitter/);
     expect(() => new TableWriter(conn, "t", { lingerMs: -1 })).toThrow(/lingerMs/);
+  });
+});
+
+describe("bytes, lag and refused rows", () => {
+  test("a batch is sealed by estimated bytes, and writers wait when the bytes bound is reached", async () => {
+    const conn = new FakeConn();
+    let release = () => {};
+    conn.gate = new Promise((r) => {
+      release = r;
+    });
+    const w = new TableWriter<Row>(conn, "t", {
+      maxRows: 1000,
+      maxBatchBytes: 300,
+      maxBufferedBytes: 600,
+      rowBytes: () => 100,
+      lingerMs: 1,
+      concurrency: 1,
+    });
+    const first = w.write(rows(0, 6));
+    await tick();
+    expect(w.stats()).toMatchObject({ buffered: 6, bufferedBytes: 600, waiting: 0 });
+    let secondDone = false;
+    const second = w.write(rows(6, 1)).then(() => {
+      secondDone = true;
+    });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(w.stats()).toMatchObject({ waiting: 1, bufferedBytes: 600 });
+    expect(secondDone).toBe(false);
+    release();
+    await Promise.all([first, second]);
+    expect(conn.inserts).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
+    expect(w.stats()).toMatchObject({ buffered: 0, bufferedBytes: 0, lagMs: 0 });
+  });
+
+  test("a row larger than every bound still goes through on its own", async () => {
+    const conn = new FakeConn();
+    const w = new TableWriter<Row>(conn, "t", {
+      maxBatchBytes: 1024,
+      maxBufferedBytes: 2048,
+      rowBytes: (r) => (r.id === 1 ? 10_000 : 10),
+      lingerMs: 1,
+    });
+    await w.write(rows(0, 3));
+    expect(conn.inserts).toEqual([[0], [1], [2]]);
+  });
+
+  test("lag is the age of the oldest unwritten row", async () => {
+    vi.useFakeTimers();
+    const conn = new FakeConn();
+    const w = new TableWriter<Row>(conn, "t", { lingerMs: 1_000 });
+    const p = w.write(rows(0, 1));
+    await vi.advanceTimersByTimeAsync(400);
+    expect(w.stats().lagMs).toBe(400);
+    await vi.advanceTimersByTimeAsync(600);
+    await p;
+    expect(w.stats().lagMs).toBe(0);
+  });
+
+  test("rows refused for their content are isolated and handed over; the rest are written", async () => {
+    const conn = new FakeConn();
+    conn.fail = () => undefined;
+    const bad = new Set([3, 6]);
+    conn.insert = async (_t, rs) => {
+      conn.attempts++;
+      if (rs.some((r) => bad.has(r.id as number))) {
+        throw new SinkDataError("Code: 27. Cannot parse input", { clickhouseCode: 27 });
+      }
+      conn.inserts.push(rs.map((r) => r.id as number));
+    };
+    const refused: number[] = [];
+    const w = new TableWriter<Row>(conn, "t", {
+      lingerMs: 1,
+      prepare: (rs) => {
+        for (const r of rs) r.id += 0;
+      },
+      onRejected: async (rs, err) => {
+        expect(err.clickhouseCode).toBe(27);
+        refused.push(...rs.map((r) => r.id));
+      },
+    });
+    await w.write(rows(0, 8));
+    expect(refused.sort()).toEqual([3, 6]);
+    expect(conn.inserts.flat().sort()).toEqual([0, 1, 2, 4, 5, 7]);
+    expect(w.stats()).toMatchObject({ rowsWritten: 6, rejectedRows: 2, failures: 0 });
+    expect(w.stats().lastError).toMatchObject({ code: "27" });
+  });
+
+  test("without onRejected a data error fails the batch as before", async () => {
+    const conn = new FakeConn();
+    conn.fail = () => new SinkDataError("bad row", { clickhouseCode: 27 });
+    const w = new TableWriter<Row>(conn, "t", { lingerMs: 1 });
+    await expect(w.write(rows(0, 2))).rejects.toThrow(/bad row/);
+    expect(conn.attempts).toBe(1);
+  });
+
+  test("prepare sees every written row before it is buffered", async () => {
+    const conn = new FakeConn();
+    const seen: number[] = [];
+    const w = new TableWriter<Row>(conn, "t", {
+      lingerMs: 1,
+      prepare: (rs) => seen.push(...rs.map((r) => r.id)),
+    });
+    await w.write(rows(0, 3));
+    expect(seen).toEqual([0, 1, 2]);
   });
 });

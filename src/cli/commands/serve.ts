@@ -9,7 +9,8 @@ const HELP = `Usage: impactd serve [--config FILE] [--data-dir DIR] [--topology 
 
 Runs impactd as a service: the gRPC API (impactd.v1 Ingest, IncidentService,
 TopologyService, grpc.health.v1, reflection) in front of the core, writing to
-the embedded ClickHouse in the data directory. Prints what it listens on,
+the embedded ClickHouse in the data directory or a ClickHouse server (sink:
+in the config). Prints what it listens on,
 whether TLS and auth are on, and the sink. Stops cleanly on SIGINT/SIGTERM
 after flushing what was accepted.
 
@@ -36,6 +37,14 @@ function tlsText(tls: { certFile: string; clientCaFile: string | undefined } | u
     : `mTLS (${tls.certFile}; client CA ${tls.clientCaFile})`;
 }
 
+function sinkText(rt: Runtime): string {
+  const c = rt.config;
+  const { dialect, database } = rt.sink.conn;
+  return c.sink.kind === "chdb"
+    ? `sink chdb in ${c.dataDir} (embedded ClickHouse ${dialect.version})`
+    : `sink clickhouse at ${c.sink.url} (${dialect.version}, ${dialect.name} schema, database ${database})`;
+}
+
 /** describeRuntime is what `serve` prints at start: front ends, security, sink, limits. */
 export function describeRuntime(rt: Runtime): string[] {
   const c = rt.config;
@@ -58,7 +67,7 @@ export function describeRuntime(rt: Runtime): string[] {
           `HTTP listening on ${rt.http.url} (/api/v2/alerts, /api/v1/alertmanager/webhook, /v2/enqueue, /metrics, /healthz), ${tlsText(c.http.tls)}, ${auth}`,
         ]),
     ...(rt.nats === undefined ? ["NATS off"] : rt.nats.listening.map((l) => `NATS consuming ${l}`)),
-    `sink ${c.sink.kind} in ${c.dataDir} (embedded ClickHouse; intake slows past ${c.sink.maxBufferedRows} buffered rows per table)`,
+    `${sinkText(rt)}; intake slows past ${c.sink.maxBufferedRows} buffered rows per table`,
     `limits per client: ${mib(l.maxMessageBytes)} per message, ${l.maxBatchEvents} events per batch, ${rate} (burst ${l.burstEvents})`,
     `topology ${c.topology ?? "(none)"}: ${topo.services.length} services, ${topo.journeys.length} journeys`,
   ];
