@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { InvalidArgumentError } from "../errors.js";
+import { defaultNotifyConfig, type NotifierOptions, readNotifyConfig } from "../notify/options.js";
 import { type ConfigKey, Section } from "./fields.js";
 import { defaultNatsConfig, type NatsConfig, readNats } from "./nats.js";
 import { defaultSinkConfig, readSink, type SinkConfig } from "./sink.js";
@@ -106,6 +107,8 @@ export interface Config {
   };
   /** NATS / JetStream front end (src/sources/nats). */
   nats: NatsConfig;
+  /** Notifications out (src/notify): group wait, retries, queue sizes, external URL. */
+  notify: NotifierOptions;
 }
 
 /** defaultConfig returns a fresh copy of every default. */
@@ -131,6 +134,7 @@ export function defaultConfig(): Config {
       checkpointIntervalMs: DEFAULT_CHECKPOINT_INTERVAL_MS,
     },
     nats: defaultNatsConfig(),
+    notify: defaultNotifyConfig(),
   };
 }
 
@@ -187,6 +191,7 @@ export function parseConfig(
       ),
     },
     nats: readNats(top.section("nats")),
+    notify: readNotifyConfig(top.section("notify")),
   };
   for (const s of [grpc, otlp, http, sink, core, top]) s.done();
   return config;

@@ -116,6 +116,22 @@ export function parseNotifierOptions(o: NotifierOptions = {}): NotifierSettings 
   return s;
 }
 
+/** defaultNotifyConfig is what an absent `notify` section means. */
+export function defaultNotifyConfig(): NotifierOptions {
+  const d = parseNotifierOptions();
+  return {
+    enabled: d.enabled,
+    groupWaitMs: d.groupWaitMs,
+    retryBaseMs: d.retryBaseMs,
+    retryMaxMs: d.retryMaxMs,
+    maxAttempts: d.maxAttempts,
+    targetConcurrency: d.targetConcurrency,
+    maxQueued: d.maxQueued,
+    requestTimeoutMs: d.requestTimeoutMs,
+    externalUrl: d.externalUrl,
+  };
+}
+
 /**
  * readNotifyConfig reads the config file's `notify` section (keys
  * enabled, group_wait, retry_base, retry_max, max_attempts,

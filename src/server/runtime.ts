@@ -21,6 +21,7 @@ import { grpcServerCredentials, loadTls } from "../security/tls.js";
 import { openSink, type Sink } from "../sinks/index.js";
 import { type GrpcServer, startGrpcServer } from "../sources/grpc/server.js";
 import { type HttpServer, startHttpServer } from "../sources/http/index.js";
+import { connectionOptions } from "../sources/nats/connect.js";
 import { type NatsSource, registerNatsMetrics, startNatsSource } from "../sources/nats/index.js";
 import { type OtlpServer, startOtlpServer } from "../sources/otlp/index.js";
 import { loadTopologyFile } from "../topology/index.js";
@@ -54,6 +55,19 @@ export interface RuntimeOptions {
   checkpoints?: boolean;
   /** Notifier settings (group wait, retries, NATS connection, ...). */
   notify?: NotifierOptions;
+}
+
+/**
+ * notifierOptions are the config file's `notify` section under the caller's
+ * overrides; `nats` notification targets publish through the NATS server of
+ * the `nats` section unless a connection is given.
+ */
+export function notifierOptions(config: Config, override?: NotifierOptions): NotifierOptions {
+  const o: NotifierOptions = { ...config.notify, ...override };
+  if (o.nats === undefined && config.nats.enabled) {
+    o.nats = connectionOptions(config.nats, "impactd-notify");
+  }
+  return o;
 }
 
 /** sinkAdapter exposes a Sink's table writers as the pipeline's sink. */
@@ -121,7 +135,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     notifier = await Notifier.start({
       source: pipeline,
       store: new SinkNotificationStore(sink.conn, options.now),
-      ...(options.notify === undefined ? {} : { options: options.notify }),
+      options: notifierOptions(config, options.notify),
       ...(options.now === undefined ? {} : { now: options.now }),
     });
     const n = notifier;

@@ -10,6 +10,7 @@ import {
   defaultConfig,
   parseConfig,
 } from "../../src/config/index.js";
+import { notifierOptions } from "../../src/server/runtime.js";
 
 const TOKEN = "a-token-of-twenty-chars";
 
@@ -47,6 +48,25 @@ describe("parseConfig", () => {
     expect(c.limits.overloadWaitMs).toBe(2_000);
     expect(c.core.latenessMs).toBe(1_500);
     expect(c.dataDir).toBe("/data");
+  });
+
+  it("reads the notify section, and nats targets use the nats section's server", () => {
+    const c = parseConfig(
+      {
+        notify: { group_wait: "2m", max_attempts: 3 },
+        nats: { enabled: true, url: "nats://127.0.0.1:4999" },
+      },
+      { IMPACTD_NOTIFY_RETRY_MAX: "1m" },
+    );
+    expect(c.notify.groupWaitMs).toBe(120_000);
+    expect(c.notify.maxAttempts).toBe(3);
+    expect(c.notify.retryMaxMs).toBe(60_000);
+    expect(() => parseConfig({ notify: { group_wiat: "1s" } })).toThrow(/notify\.group_wiat/);
+    const o = notifierOptions(c, { maxAttempts: 5 });
+    expect(o.maxAttempts).toBe(5);
+    expect(o.groupWaitMs).toBe(120_000);
+    expect(o.nats?.servers).toContain("nats://127.0.0.1:4999");
+    expect(notifierOptions(parseConfig({})).nats).toBeUndefined();
   });
 
   it("keeps tokens only as digests, bound to a tenant with roles and own limits", () => {
