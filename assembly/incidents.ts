@@ -81,6 +81,7 @@ import {
   S_HEALTH,
   S_INCIDENT,
   S_LAST_INCIDENT,
+  S_LAST_METRIC_TS,
   S_MARK,
   S_NEXT,
   S_ONSET,
@@ -125,6 +126,9 @@ const I_TIER: usize = 76; // u32 escalation tier last paged
 const I_ESC_DUE: usize = 80; // f64 when the next tier is paged, 0 = not escalating
 const I_ROUTED: usize = 88; // u8 1 once a routing decision was emitted
 const I_JOURNEY: usize = 92; // u32 experience incidents: journey id + 1
+const I_TOP_SCORE: usize = 96; // f32[3] scores of the top candidates as last emitted
+// Smallest change of a top candidate's score worth re-emitting.
+const SCORE_STEP: f64 = 0.01;
 
 let incBase: usize = 0;
 let incCap: u32 = 0;
@@ -976,9 +980,15 @@ function rank(n: u32, ts: f64): void {
       }
     }
   }
+  // Scores count as changes too: readers compare candidates across
+  // incidents by score, and a peak that grows without reordering left
+  // them stale.
   let changed = load<u32>(ip + I_TOPN) != top;
   for (let i: u32 = 0; i < top && !changed; i++) {
-    changed = load<u32>(ip + I_TOP + <usize>i * 4) != load<u32>(cand + <usize>i * C_BYTES + 8) + 1;
+    const cp = cand + <usize>i * C_BYTES;
+    changed =
+      load<u32>(ip + I_TOP + <usize>i * 4) != load<u32>(cp + 8) + 1 ||
+      abs(<f64>load<f32>(ip + I_TOP_SCORE + <usize>i * 4) - load<f64>(cp)) >= SCORE_STEP;
   }
   if (!changed) return;
   store<u32>(ip + I_TOPN, top);
@@ -986,6 +996,7 @@ function rank(n: u32, ts: f64): void {
     const cp = cand + <usize>i * C_BYTES;
     const id = load<u32>(cp + 8);
     store<u32>(ip + I_TOP + <usize>i * 4, id + 1);
+    store<f32>(ip + I_TOP_SCORE + <usize>i * 4, <f32>load<f64>(cp));
     const o = emit(ts, O_ROOT_CAUSE, n, id);
     setA(o, i + 1);
     setB(o, top);
@@ -1017,7 +1028,10 @@ function risingDep(d: u32, onset: f64, ts: f64): bool {
   if (load<u8>(dp + S_HEALTH) >= H_DEGRADED || load<u32>(dp + S_INCIDENT) != 0) return false;
   const early = load<f64>(dp + S_EARLY);
   if (early <= 0 || early > onset + param(P_PROPAGATION_MS)) return false;
-  return ts - early >= RISE_MIN_MS || anomaly(dp) >= RISE_ANOMALY;
+  // Measured to its latest sample, not to `ts`: with samples minutes apart
+  // one elevated sample would otherwise look like a lasting rise.
+  const seen = min(ts, load<f64>(dp + S_LAST_METRIC_TS));
+  return seen - early >= RISE_MIN_MS || anomaly(dp) >= RISE_ANOMALY;
 }
 
 // Does service id, failing since `onset`, have a rising hard dependency?

@@ -42,6 +42,9 @@ import { type Candidate, rankMembers, rankSuspects } from "./root-cause.js";
 import { Incident } from "./state.js";
 import { T_RESOLVE } from "./timers.js";
 
+// Smallest change of a top candidate's score worth re-emitting (as the core).
+const SCORE_STEP = 0.01;
+
 // The core collects at most this many incidents per correlation search, and
 // rehomes at most this many members per recovery (one fixed scratch array).
 const MAX_FOUND = 16;
@@ -599,13 +602,19 @@ export class Incidents {
   // ---- Root cause ----
 
   // Ranks incident n's members (see root-cause.ts) and emits the top three
-  // when the ranking (the ids, not the scores) changed.
+  // when the ranking changed: its ids, or a score by SCORE_STEP or more.
   private rank(n: number, ts: number): void {
     const inc = this.m.tables.incident(n);
     const top = rankMembers(this.m, n, ts).slice(0, 3);
-    const same = top.length === inc.top.length && top.every((c, i) => c.service === inc.top[i]);
+    const same =
+      top.length === inc.top.length &&
+      top.every(
+        (c, i) =>
+          c.service === inc.top[i] && Math.abs((inc.topScores[i] ?? 0) - c.score) < SCORE_STEP,
+      );
     if (same) return;
     inc.top = top.map((c) => c.service);
+    inc.topScores = top.map((c) => Math.fround(c.score));
     for (const [i, c] of top.entries()) this.emitCandidate(n, ts, c, i + 1, top.length);
     // A new ranking may change who should handle it. (rank always has at
     // least one member to rank: the one that just changed.)

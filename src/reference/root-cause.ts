@@ -32,7 +32,9 @@ function risingDep(m: Model, d: number, onset: number, ts: number): boolean {
   const dp = m.tables.service(d);
   if (dp.health >= H_DEGRADED || dp.incident !== 0) return false;
   if (dp.early <= 0 || dp.early > onset + m.params.get(P_PROPAGATION_MS)) return false;
-  return ts - dp.early >= RISE_MIN_MS || anomaly(m.params, dp) >= RISE_ANOMALY;
+  // Measured to its latest sample, not to ts (as the core does).
+  const seen = Math.min(ts, dp.lastMetricTs);
+  return seen - dp.early >= RISE_MIN_MS || anomaly(m.params, dp) >= RISE_ANOMALY;
 }
 
 // Does service id, failing since `onset`, have a rising hard dependency?

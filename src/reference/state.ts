@@ -140,6 +140,8 @@ export class Incident {
   version = 0;
   /** Current top candidates (service ids). */
   top: number[] = [];
+  /** Their scores as last emitted, rounded to f32 as the core stores them. */
+  topScores: number[] = [];
   /** Experience incidents: journey id + 1 (0 = none). */
   journey = 0;
   /** Routed team id + 1, 0 = none; whether a routing decision was emitted. */

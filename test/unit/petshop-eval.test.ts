@@ -104,6 +104,13 @@ describe("reading impactd's answer", () => {
     expect(ans?.hops).toBe(1);
     expect(ans?.incidents.map((i) => i.id).sort()).toEqual(["a", "b"]);
     expect(ans?.ranked).toEqual(["Lb", "Search", "Table"]);
+    // Lb and Search both score 3: first place is a tie, whatever the order.
+    expect(ans?.tiedFirst).toBe(2);
+  });
+
+  it("counts a clear first place as untied", () => {
+    const b = incident("b", ["Search", "Table"], 110 * MIN);
+    expect(explain([b], graph, "Site", 108 * MIN, w, id)?.tiedFirst).toBe(1);
   });
 
   it("ignores incidents resolved before the window or opened after it", () => {

@@ -60,6 +60,8 @@ export interface Explanation {
   hops: number;
   /** Their root-cause candidates as components, best score first. */
   ranked: string[];
+  /** How many candidates share the best score: above 1, first place is a tie. */
+  tiedFirst: number;
 }
 
 /**
@@ -101,9 +103,12 @@ export function explain(
     .flatMap((inc) => inc.rootCauses)
     .sort((a, b) => b.score - a.score || a.rank - b.rank || (a.service < b.service ? -1 : 1));
   const ranked: string[] = [];
+  let tiedFirst = 0;
   for (const c of candidates) {
     const name = component(c.service);
-    if (!ranked.includes(name)) ranked.push(name);
+    if (ranked.includes(name)) continue;
+    ranked.push(name);
+    if (c.score === candidates[0]?.score) tiedFirst++;
   }
-  return { incidents: best, hops: bestHops, ranked };
+  return { incidents: best, hops: bestHops, ranked, tiedFirst };
 }

@@ -38,6 +38,8 @@ export interface GroupScore {
   metric: TargetMetric;
   issues: number;
   top1: number;
+  /** Top-1 with ties for first place counted as 1/k (the chance a fair tie-break picks the root cause). */
+  top1_tie_adjusted: number;
   top3: number;
   /** Issues where nothing connected to the target was blamed. */
   missed: number;
@@ -104,6 +106,8 @@ export function groupScores(
       metric: first.metric,
       issues: rs.length,
       top1: rs.filter((r) => r.top1).length / rs.length,
+      top1_tie_adjusted:
+        rs.reduce((n, r) => n + (r.top1 ? 1 / Math.max(1, r.tiedFirst) : 0), 0) / rs.length,
       top3: rs.filter((r) => r.top3).length / rs.length,
       missed: rs.filter((r) => r.ranked.length === 0).length,
       specificity: spec?.specificity ?? null,

@@ -11,6 +11,7 @@ export function formatPetshopReport(r: PetshopReport): string {
     "metric",
     "issues",
     "top-1",
+    "top-1 (ties)",
     "top-3",
     "missed",
     "specificity",
@@ -23,6 +24,7 @@ export function formatPetshopReport(r: PetshopReport): string {
     g.metric,
     String(g.issues),
     pct(g.top1),
+    pct(g.top1_tie_adjusted),
     pct(g.top3),
     String(g.missed),
     pct(g.specificity),
@@ -30,7 +32,7 @@ export function formatPetshopReport(r: PetshopReport): string {
     pct(g.reference?.top1),
     pct(g.reference?.top3),
   ]);
-  rows.push(["all", "", String(r.issues), pct(r.top1), pct(r.top3), "", "", "", "", ""]);
+  rows.push(["all", "", String(r.issues), pct(r.top1), "", pct(r.top3), "", "", "", "", ""]);
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)));
   const line = (cells: string[]) =>
     cells.map((c, i) => (i < 2 ? c.padEnd(width[i] ?? 0) : c.padStart(width[i] ?? 0))).join("  ");

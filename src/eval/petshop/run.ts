@@ -53,6 +53,8 @@ export interface IssueResult {
   hops: number | null;
   top1: boolean;
   top3: boolean;
+  /** Candidates tied for first place (0 when nothing was blamed): a top-1 hit in a tie is the tie-break's luck. */
+  tiedFirst: number;
   events: number;
   rejected: Record<string, number>;
 }
@@ -138,6 +140,7 @@ export async function runIssue(
     hops: found?.hops ?? null,
     top1: ranked[0] === issue.target.rootCause,
     top3: ranked.slice(0, 3).includes(issue.target.rootCause),
+    tiedFirst: found?.tiedFirst ?? 0,
     events: r.events,
     rejected: r.rejected,
   };
