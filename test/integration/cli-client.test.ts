@@ -1,7 +1,8 @@
 // The built CLI as an operator uses it: `impactd serve --config` with auth
 // on reports what it listens on; `impactd incidents`, `incidents get`,
 // `incidents watch`, `ack` and `resolve` work against it with a token; bad
-// usage exits 2 and a bad config names the key.
+// usage exits 2 and a bad config names the key; acknowledgements and
+// resolutions land in incident_events with who did them.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -118,11 +119,37 @@ describe("impactd incidents / ack / resolve", () => {
   });
 
   it("acknowledges while a watcher follows, then resolves", async () => {
-    const watch = cli(["incidents", "watch", "--include-open", "--count", "2"]);
-    await new Promise((r) => setTimeout(r, 500));
+    // Acknowledge only once the watcher has shown the open incident: a
+    // watcher started after the ack would never see the change.
+    const watcher = spawn("node", [
+      "bin/impactd.js",
+      "incidents",
+      "watch",
+      "--include-open",
+      "--count",
+      "2",
+      "--server",
+      address,
+      "--token",
+      ONCALL,
+    ]);
+    let stdout = "";
+    const seen = (pattern: RegExp) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (pattern.test(stdout)) resolve();
+        };
+        watcher.stdout.on("data", (b: Buffer) => {
+          stdout += b.toString();
+          check();
+        });
+        check();
+      });
+    const exited = new Promise((r) => watcher.once("exit", r));
+    await seen(/\[current\]/);
     const ack = await cli(["ack", id, "--actor", "alice"]);
     expect(ack.stdout).toMatch(new RegExp(`${id}\\s+acknowledged`));
-    const { stdout } = await watch;
+    await exited;
     const lines = stdout.trim().split("\n");
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(new RegExp(`^#\\d+ ${id} open .*\\[current\\]`));
@@ -170,5 +197,25 @@ describe("impactd incidents / ack / resolve", () => {
       expect(stdout).toContain(`impactd ${cmd}`);
       expect(stdout).toContain("--token");
     }
+  });
+
+  it("records who acknowledged and resolved in incident_events", async () => {
+    // The embedded store belongs to the server: stop it, then query.
+    serve.kill("SIGTERM");
+    await new Promise((r) => serve.once("exit", r));
+    const { stdout } = await run("node", [
+      "bin/impactd.js",
+      "query",
+      "--data-dir",
+      join(dir, "data"),
+      "--format",
+      "json",
+      `SELECT type, actor, status FROM incident_events WHERE incident_id = '${id}' AND type IN ('acknowledged', 'resolved') ORDER BY ts, version`,
+    ]);
+    const rows = JSON.parse(stdout) as { type: string; actor: string; status: string }[];
+    expect(rows.map((r) => [r.type, r.actor])).toEqual([
+      ["acknowledged", "alice (via oncall)"],
+      ["resolved", "bob (via oncall)"],
+    ]);
   });
 });
