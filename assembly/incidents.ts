@@ -80,6 +80,7 @@ import {
   S_EARLY,
   S_HEALTH,
   S_INCIDENT,
+  S_JOINED,
   S_LAST_INCIDENT,
   S_LAST_METRIC_TS,
   S_MARK,
@@ -573,6 +574,7 @@ function join(n: u32, s: u32, ts: f64, onset: f64): void {
   const ip = inc(n);
   unmitigate(n, ts);
   store<f64>(sp + S_ONSET, onset);
+  store<f64>(sp + S_JOINED, ts);
   store<u8>(sp + S_PEAK, load<u8>(sp + S_HEALTH));
   store<f64>(sp + S_PEAK_ANOMALY, anomaly(sp));
   store<u32>(sp + S_INCIDENT, n);
@@ -826,8 +828,9 @@ let candBytes: usize = 0;
  * ranking changed. Scores use the incident's history, not the moment, so a
  * root cause that has recovered keeps its rank:
  *  - strength: worst health while in the incident (DOWN 1.0, DEGRADED 0.6);
- *  - +2.0 unless a hard dependency in the same incident turned unhealthy
- *    before it (within P_PROPAGATION_MS): then it is more likely a symptom;
+ *  - +2.0 unless a hard dependency in the same incident failed before it
+ *    turned unhealthy (or within P_PROPAGATION_MS after): then it is more
+ *    likely a symptom;
  *  - up to +0.5 for the share of members that call it and failed after it;
  *  - +0.5 for the earliest onset (shared by every member that ties for it);
  *  - up to +1.0 for anomaly strength (peak score / 20);
@@ -874,6 +877,9 @@ function rank(n: u32, ts: f64): void {
     const mp = svc(id);
     const peak = load<u8>(mp + S_PEAK);
     const onset = load<f64>(mp + S_ONSET);
+    // A dependency that failed before this member turned unhealthy may
+    // explain it even when the member's metrics had been rising earlier.
+    const joined = load<f64>(mp + S_JOINED);
     let reasons: u32 = 0;
     let score: f64 = peak == H_DOWN ? 1.0 : 0.6;
     if (peak == H_DOWN) reasons |= R_DOWN;
@@ -882,7 +888,7 @@ function rank(n: u32, ts: f64): void {
       const d = depAt(q);
       if (d & SOFT_BIT) continue;
       const dp = svc(d);
-      if (load<u32>(dp + S_INCIDENT) == n && load<f64>(dp + S_ONSET) <= onset + propagation) explainedBy++;
+      if (load<u32>(dp + S_INCIDENT) == n && load<f64>(dp + S_ONSET) <= joined + propagation) explainedBy++;
     }
     if (explainedBy == 0 && !hasRisingDep(id, onset, ts)) {
       score += 2.0;

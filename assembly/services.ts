@@ -53,6 +53,7 @@ export const S_FIRING_SINCE: usize = 232; // f64 when alerts started firing (0 =
 // current rise (0 = not elevated): a slow degradation starts well before it
 // is detected, and ranking compares when failures started, not when seen.
 export const S_EARLY: usize = 240;
+export const S_JOINED: usize = 248; // f64 when it joined its incident (its onset may be earlier)
 
 export let svcBase: usize = 0;
 export let svcCap: u32 = 0;

@@ -412,6 +412,7 @@ export class Incidents {
     const inc = this.m.tables.incident(n);
     this.unmitigate(n, ts);
     sp.onset = onset;
+    sp.joined = ts;
     sp.peak = sp.health;
     sp.peakAnomaly = anomaly(this.m.params, sp);
     sp.incident = n;

@@ -105,7 +105,9 @@ export function rankMembers(m: Model, n: number, ts: number): Candidate[] {
     for (const e of graph.dependencies(id)) {
       if (e.soft) continue;
       const dp = tables.service(e.service);
-      if (dp.incident === n && dp.onset <= onset + propagation) explainedBy++;
+      // A dependency that failed before this member turned unhealthy may
+      // explain it even when the member's metrics had been rising earlier.
+      if (dp.incident === n && dp.onset <= sp.joined + propagation) explainedBy++;
     }
     if (explainedBy === 0 && !hasRisingDep(m, id, onset, ts)) {
       score += 2.0;

@@ -41,6 +41,8 @@ export class ServiceState {
    * rise (0 = not elevated): ranking compares when failures started.
    */
   early = 0;
+  /** When it joined its current incident (its onset may be earlier). */
+  joined = 0;
   err = new Signal();
   lat = new Signal();
   saturation = 0;

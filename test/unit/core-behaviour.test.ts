@@ -327,6 +327,31 @@ describe("correlation", () => {
     expect(top.at(-1)?.service).toBe("db");
     expect(of(out, "opened")[0]?.service).toBe("web"); // seen first, ranked second
   });
+  it("still takes a dependency that failed first as the cause when the caller had been rising for other reasons", () => {
+    const topo = topology([
+      { name: "web", deps: ["db"], sloErr: 0.05 },
+      { name: "db", sloErr: 0.05 },
+    ]);
+    const events: Event[] = [];
+    for (let i = 0; i < 360; i++) {
+      events.push(err(T0 + i * 10_000, "web", 0.01 + 0.001 * noise(i)));
+      events.push(health(T0 + i * 10_000, "db", 1));
+    }
+    // web runs a little hot for six minutes (well outside its noise, within
+    // its limits); then db goes down and web fails with it.
+    for (let i = 0; i < 36; i++) events.push(err(T0 + 60 * MIN + i * 10_000, "web", 0.016));
+    for (let i = 0; i < 12; i++) {
+      const t = T0 + 66 * MIN + i * 10_000;
+      events.push(health(t, "db", 3));
+      events.push(err(t + 5_000, "web", 0.4));
+    }
+    const out = run(topo, events);
+    const inc = incidentOf(out);
+    expect(inc.get("web")).toBe(inc.get("db"));
+    const top = of(out, "root_cause").filter((r) => r.rank === 1);
+    expect(top.at(-1)?.service).toBe("db");
+  });
+
   it("names a dependency whose metrics rise, though within its limits, as the cause of its caller's failure", () => {
     const topo = topology([
       { name: "web", deps: ["db"], sloErr: 0.05 },
