@@ -286,6 +286,9 @@ function learn(
 // Elevated: error rate or latency more than ELEVATED_Z floored deviations
 // above baseline. S_EARLY keeps when the current rise began.
 const ELEVATED_Z: f64 = 2.0;
+// A rise in error rate counts from a smaller absolute step than unhealthy
+// does: doubling a 0.3% error rate is a rise worth dating.
+const RISE_ERR_FLOOR: f64 = 0.0005;
 
 function trackRise(p: usize, ts: f64): void {
   const eb = load<f64>(p + S_ERR_BASE);
@@ -293,7 +296,7 @@ function trackRise(p: usize, ts: f64): void {
   const warm = param(P_WARMUP);
   const errUp =
     <f64>load<u32>(p + S_ERR_N) >= warm &&
-    !within(load<f64>(p + S_ERR) - eb, ELEVATED_Z, load<f64>(p + S_ERR_VAR), eb, ERR_FLOOR);
+    !within(load<f64>(p + S_ERR) - eb, ELEVATED_Z, load<f64>(p + S_ERR_VAR), eb, RISE_ERR_FLOOR);
   const latUp =
     <f64>load<u32>(p + S_LAT_N) >= warm &&
     !within(load<f64>(p + S_LAT) - lb, ELEVATED_Z, load<f64>(p + S_LAT_VAR), lb, LAT_FLOOR);

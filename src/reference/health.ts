@@ -36,6 +36,8 @@ import { T_ALERT_EXPIRE, T_CONFIRM, T_RECOVER } from "./timers.js";
 // noise into huge scores: absolute, and relative to the baseline itself.
 /** ERR_FLOOR is the smallest error-rate deviation a z-score divides by. */
 export const ERR_FLOOR = 0.002;
+/** RISE_ERR_FLOOR is the smaller floor a rise in error rate is dated from. */
+export const RISE_ERR_FLOOR = 0.0005;
 // The absolute latency floor only stops sub-millisecond jitter; the relative
 // floor does the rest.
 const LAT_FLOOR = 1.0;
@@ -258,7 +260,7 @@ export class Health {
     const warm = this.m.params.get(P_WARMUP);
     const errUp =
       p.err.n >= warm &&
-      !within(p.err.fast - p.err.base, ELEVATED_Z, p.err.variance, p.err.base, ERR_FLOOR);
+      !within(p.err.fast - p.err.base, ELEVATED_Z, p.err.variance, p.err.base, RISE_ERR_FLOOR);
     const latUp =
       p.lat.n >= warm &&
       !within(p.lat.fast - p.lat.base, ELEVATED_Z, p.lat.variance, p.lat.base, LAT_FLOOR);
