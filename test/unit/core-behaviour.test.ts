@@ -352,6 +352,29 @@ describe("correlation", () => {
     expect(top.at(-1)?.service).toBe("db");
   });
 
+  it("dates a rise from a small error rate doubling, not only from large steps", () => {
+    const topo = topology([
+      { name: "web", deps: ["db"], sloErr: 0.05 },
+      { name: "db", sloErr: 0.05 },
+    ]);
+    const events: Event[] = [];
+    for (let i = 0; i < 360; i++) {
+      events.push(err(T0 + i * 10_000, "db", 0.003 + 0.0001 * noise(i)));
+      events.push(err(T0 + i * 10_000, "web", 0.01 + 0.001 * noise(i + 1000)));
+    }
+    // db's errors go from 0.3% to 0.6%: a doubling, but a step of 0.3
+    // points, under health's 0.2-point floor twice over. web fails later.
+    for (let i = 0; i < 30; i++) {
+      const t = T0 + 60 * MIN + i * 10_000;
+      events.push(err(t, "db", 0.006 + 0.0001 * noise(i + 500)));
+      events.push(err(t, "web", i < 6 ? 0.01 : 0.4));
+    }
+    const out = run(topo, events);
+    const top = of(out, "root_cause").filter((r) => r.rank === 1);
+    expect(top.at(-1)?.service).toBe("db");
+    expect((top.at(-1)?.reasons ?? 0) & 128).toBe(128); // R_RISING
+  });
+
   it("names a dependency whose metrics rise, though within its limits, as the cause of its caller's failure", () => {
     const topo = topology([
       { name: "web", deps: ["db"], sloErr: 0.05 },
