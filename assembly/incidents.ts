@@ -82,6 +82,8 @@ import {
   S_INCIDENT,
   S_JOINED,
   S_LAST_INCIDENT,
+  S_LINK_ID,
+  S_LINK_TS,
   S_LAST_METRIC_TS,
   S_MARK,
   S_NEXT,
@@ -575,6 +577,8 @@ function join(n: u32, s: u32, ts: f64, onset: f64): void {
   unmitigate(n, ts);
   store<f64>(sp + S_ONSET, onset);
   store<f64>(sp + S_JOINED, ts);
+  store<f64>(sp + S_LINK_TS, load<f64>(sp + S_CHANGE_TS));
+  store<u32>(sp + S_LINK_ID, load<u32>(sp + S_CHANGE_ID));
   store<u8>(sp + S_PEAK, load<u8>(sp + S_HEALTH));
   store<f64>(sp + S_PEAK_ANOMALY, anomaly(sp));
   store<u32>(sp + S_INCIDENT, n);
@@ -915,11 +919,11 @@ function rank(n: u32, ts: f64): void {
       if (anomaly >= 6.0) reasons |= R_ANOMALOUS;
     }
     let change: u32 = 0;
-    const cts = load<f64>(mp + S_CHANGE_TS);
+    const cts = load<f64>(mp + S_LINK_TS);
     if (cts > 0 && cts <= onset && onset - cts <= changeWindow) {
       score += 1.0;
       reasons |= R_RECENT_CHANGE;
-      change = load<u32>(mp + S_CHANGE_ID);
+      change = load<u32>(mp + S_LINK_ID);
     }
     const cp = cand + <usize>k * C_BYTES;
     store<f64>(cp, score);

@@ -7,7 +7,7 @@ import { P_DEFAULT_ERR_SLO, P_DEFAULT_LAT_SLO } from "./layout";
 import { param } from "./params";
 
 // Service record fields.
-export const S_BYTES: usize = 256;
+export const S_BYTES: usize = 272;
 export const S_HEALTH: usize = 0; // u8 current health H_*
 export const S_HC: usize = 1; // u8 last health-check status
 export const S_ATTACHED: usize = 2; // u8 1 = named by the topology
@@ -54,6 +54,10 @@ export const S_FIRING_SINCE: usize = 232; // f64 when alerts started firing (0 =
 // is detected, and ranking compares when failures started, not when seen.
 export const S_EARLY: usize = 240;
 export const S_JOINED: usize = 248; // f64 when it joined its incident (its onset may be earlier)
+// The last change as of joining its incident (time f64, host id u32): a
+// later change (a rollback) does not unlink the one that came before onset.
+export const S_LINK_TS: usize = 256;
+export const S_LINK_ID: usize = 264;
 
 export let svcBase: usize = 0;
 export let svcCap: u32 = 0;

@@ -413,6 +413,8 @@ export class Incidents {
     this.unmitigate(n, ts);
     sp.onset = onset;
     sp.joined = ts;
+    sp.linkTs = sp.changeTs;
+    sp.linkId = sp.changeId;
     sp.peak = sp.health;
     sp.peakAnomaly = anomaly(this.m.params, sp);
     sp.incident = n;

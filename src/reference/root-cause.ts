@@ -133,11 +133,11 @@ export function rankMembers(m: Model, n: number, ts: number): Candidate[] {
       if (anomaly >= 6.0) reasons |= R_ANOMALOUS;
     }
     let change = 0;
-    const cts = sp.changeTs;
+    const cts = sp.linkTs;
     if (cts > 0 && cts <= onset && onset - cts <= changeWindow) {
       score += 1.0;
       reasons |= R_RECENT_CHANGE;
-      change = sp.changeId;
+      change = sp.linkId;
     }
     return { service: id, score, reasons, change };
   });

@@ -43,6 +43,9 @@ export class ServiceState {
   early = 0;
   /** When it joined its current incident (its onset may be earlier). */
   joined = 0;
+  /** The last change as of joining its incident (a later rollback does not unlink it). */
+  linkTs = 0;
+  linkId = 0;
   err = new Signal();
   lat = new Signal();
   saturation = 0;

@@ -375,6 +375,21 @@ describe("correlation", () => {
     expect((top.at(-1)?.reasons ?? 0) & 128).toBe(128); // R_RISING
   });
 
+  it("keeps the deploy that came before the failure linked when a rollback follows", () => {
+    const topo = topology([{ name: "web", deps: ["api"] }, { name: "api" }]);
+    const out = run(topo, [
+      deploy(T0, "api", "2.0"),
+      health(T0 + MIN, "api", 3),
+      health(T0 + MIN + 2_000, "web", 3),
+      deploy(T0 + 5 * MIN, "api", "1.9"), // the rollback
+      // web recovers after the rollback: the incident re-ranks.
+      ...[6, 7, 8, 9, 10, 11].map((m) => health(T0 + m * MIN, "web", 1)),
+    ]);
+    const api = of(out, "root_cause").filter((r) => r.service === "api");
+    expect(api.length).toBeGreaterThan(1); // re-ranked after the rollback
+    expect(api.at(-1)?.change?.version).toBe("2.0");
+  });
+
   it("names a dependency whose metrics rise, though within its limits, as the cause of its caller's failure", () => {
     const topo = topology([
       { name: "web", deps: ["db"], sloErr: 0.05 },
