@@ -24,6 +24,7 @@ import {
   M_ERROR_RATE,
   M_LATENCY_P99,
   M_SATURATION,
+  M_THROUGHPUT,
   O_HEALTH,
   P_BASE_ALPHA,
   P_DOWN_ERR,
@@ -59,6 +60,7 @@ import {
   S_LAST_METRIC_TS,
   S_LAT_VAR,
   S_RECOVER_DUE,
+  S_RPS,
   S_SAT,
   S_SLO_ERR,
   S_SLO_LAT,
@@ -87,6 +89,9 @@ const FP_SERVICE: usize = 4;
 const FP_SEEN: usize = 8;
 let fpBase: usize = 0;
 let fpCap: u32 = 0;
+// Sum of every service's smoothed throughput: all the calls the estate
+// reports per second, the scale for how much of it a failure touches.
+let totalRps: f64 = 0;
 
 function fpSlot(id: u32): usize {
   if (id >= fpCap) {
@@ -131,6 +136,47 @@ export function within(d: f64, z: f64, variance: f64, base: f64, floor: f64): bo
 /** anomaly is the service's anomaly score now: the higher of its metrics' z, at least 0. */
 export function anomaly(p: usize): f64 {
   return max(0.0, max(errZ(p), latZ(p)));
+}
+
+/**
+ * failExcess is service p's failed requests per second above its baseline
+ * error rate, now: 0 without a throughput or a warmed-up baseline.
+ */
+export function failExcess(p: usize): f64 {
+  const rps = load<f64>(p + S_RPS);
+  if (rps <= 0 || <f64>load<u32>(p + S_ERR_N) < param(P_WARMUP)) return 0;
+  return max(0.0, load<f64>(p + S_ERR) - load<f64>(p + S_ERR_BASE)) * rps;
+}
+
+/**
+ * slowExcess is service p's requests in flight above what its baseline
+ * latency keeps in flight, now (Little's law: excess latency in seconds
+ * times requests per second): 0 without a throughput or a warmed-up
+ * baseline. A caller waiting on a dependency cannot have more excess in
+ * flight on its account than the dependency has.
+ */
+export function slowExcess(p: usize): f64 {
+  const rps = load<f64>(p + S_RPS);
+  if (rps <= 0 || <f64>load<u32>(p + S_LAT_N) < param(P_WARMUP)) return 0;
+  return (max(0.0, load<f64>(p + S_LAT) - load<f64>(p + S_LAT_BASE)) * rps) / 1000.0;
+}
+
+/**
+ * reach scores how much of the estate's traffic a failure of service p
+ * touches, from its excess failures per second `fail` and excess requests
+ * in flight `slow`: the affected requests per second (failed, or slowed
+ * down in proportion to the slowdown) as a share of all the calls the
+ * estate reports, to the power 1/4 (1% scores 0.32, 10% 0.56, all 1.0).
+ * -1 when unknown: no throughput, or nothing measured above baseline.
+ */
+export function reach(p: usize, fail: f64, slow: f64): f64 {
+  const rps = load<f64>(p + S_RPS);
+  if (rps <= 0 || totalRps <= 0) return -1;
+  let affected = fail;
+  const lb = load<f64>(p + S_LAT_BASE);
+  if (lb > 0) affected = max(affected, (slow * 1000.0) / lb);
+  if (affected <= 0) return -1;
+  return sqrt(sqrt(min(affected / totalRps, 1.0)));
 }
 
 // Fresh, warmed-up metrics can vouch for a service: then a single failing
@@ -323,6 +369,14 @@ export function applyMetric(s: u32, ts: f64, metric: u8, value: f64): void {
     const sat = load<f64>(p + S_SAT);
     store<f64>(p + S_SAT, sat + param(P_ERR_ALPHA) * (value - sat));
     return;
+  } else if (metric == M_THROUGHPUT) {
+    // The first sample is taken as it is; later ones are smoothed like
+    // the error rate.
+    const old = load<f64>(p + S_RPS);
+    const rps = old == 0 ? max(0.0, value) : max(0.0, old + param(P_ERR_ALPHA) * (value - old));
+    store<f64>(p + S_RPS, rps);
+    totalRps += rps - old;
+    return;
   } else {
     return;
   }
@@ -399,10 +453,12 @@ export function applyChange(s: u32, ts: f64, changeId: u32): void {
 export function saveState(): void {
   put(<u64>fpBase);
   put(<u64>fpCap);
+  putF(totalRps);
 }
 
 /** loadState reads them back in the same order. */
 export function loadState(): void {
   fpBase = <usize>get();
   fpCap = <u32>get();
+  totalRps = getF();
 }

@@ -3,7 +3,7 @@
 // lifecycle OPEN -> (ACKNOWLEDGED) -> MITIGATED -> RESOLVED, with reopening
 // instead of duplicates.
 import { allocBlock, blockCapacity, freeBlock, growBlock } from "./arena";
-import { anomaly, riseStart } from "./health";
+import { anomaly, failExcess, reach, riseStart, slowExcess } from "./health";
 import { get, getF, put, putF } from "./state";
 import {
   abandonBase,
@@ -48,6 +48,7 @@ import {
   R_EXPLAINS_OTHERS,
   R_NO_UNHEALTHY_DEPS,
   R_RISING,
+  R_TRAFFIC,
   R_RECENT_CHANGE,
   R_SUSPECT,
   PG_ROUTED,
@@ -90,6 +91,9 @@ import {
   S_ONSET,
   S_PEAK,
   S_PEAK_ANOMALY,
+  S_PEAK_FAIL,
+  S_PEAK_SLOW,
+  S_RPS,
   SOFT_BIT,
   sjAt,
   sjEnd,
@@ -132,6 +136,12 @@ const I_JOURNEY: usize = 92; // u32 experience incidents: journey id + 1
 const I_TOP_SCORE: usize = 96; // f32[3] scores of the top candidates as last emitted
 // Smallest change of a top candidate's score worth re-emitting.
 const SCORE_STEP: f64 = 0.01;
+// A dependency explains a member only if it can account for more than
+// this share of the member's excess failures or excess time in flight.
+const EXPLAIN_SHARE: f64 = 0.5;
+// The reach score (see health.ts) at which a candidate is said to touch a
+// large share of the estate's traffic: 1% of all calls.
+const TRAFFIC_REACH: f64 = 0.31622776601683794;
 
 let incBase: usize = 0;
 let incCap: u32 = 0;
@@ -435,7 +445,7 @@ export function onUnhealthy(s: u32, ts: f64): void {
 function emitMember(n: u32, s: u32, ts: f64): void {
   const sp = svc(s);
   const a = anomaly(sp);
-  if (a > load<f64>(sp + S_PEAK_ANOMALY)) store<f64>(sp + S_PEAK_ANOMALY, a);
+  notePeaks(sp, a);
   const o = emit(ts, O_MEMBER, n, s);
   setA(o, load<u8>(sp + S_HEALTH));
   setV0(o, a);
@@ -451,10 +461,28 @@ export function onAnomaly(s: u32, ts: f64): void {
   const sp = svc(s);
   const n = load<u32>(sp + S_INCIDENT);
   if (n == 0 || load<u8>(sp + S_HEALTH) < H_DEGRADED) return;
-  const a = anomaly(sp);
-  if (a <= load<f64>(sp + S_PEAK_ANOMALY)) return;
-  store<f64>(sp + S_PEAK_ANOMALY, a);
-  rank(n, ts);
+  if (notePeaks(sp, anomaly(sp))) rank(n, ts);
+}
+
+// Raises member sp's peaks (anomaly `a`, excess failures and excess
+// requests in flight) to what it shows now; true when one grew.
+function notePeaks(sp: usize, a: f64): bool {
+  let grew = false;
+  if (a > load<f64>(sp + S_PEAK_ANOMALY)) {
+    store<f64>(sp + S_PEAK_ANOMALY, a);
+    grew = true;
+  }
+  const fail = failExcess(sp);
+  if (fail > load<f64>(sp + S_PEAK_FAIL)) {
+    store<f64>(sp + S_PEAK_FAIL, fail);
+    grew = true;
+  }
+  const slow = slowExcess(sp);
+  if (slow > load<f64>(sp + S_PEAK_SLOW)) {
+    store<f64>(sp + S_PEAK_SLOW, slow);
+    grew = true;
+  }
+  return grew;
 }
 
 /** onHealthShift re-ranks when a member moves between DEGRADED and DOWN. */
@@ -581,6 +609,8 @@ function join(n: u32, s: u32, ts: f64, onset: f64): void {
   store<u32>(sp + S_LINK_ID, load<u32>(sp + S_CHANGE_ID));
   store<u8>(sp + S_PEAK, load<u8>(sp + S_HEALTH));
   store<f64>(sp + S_PEAK_ANOMALY, anomaly(sp));
+  store<f64>(sp + S_PEAK_FAIL, failExcess(sp));
+  store<f64>(sp + S_PEAK_SLOW, slowExcess(sp));
   store<u32>(sp + S_INCIDENT, n);
   store<u32>(sp + S_LAST_INCIDENT, n);
   store<u32>(sp + S_NEXT, load<u32>(ip + I_HEAD));
@@ -833,11 +863,14 @@ let candBytes: usize = 0;
  * root cause that has recovered keeps its rank:
  *  - strength: worst health while in the incident (DOWN 1.0, DEGRADED 0.6);
  *  - +2.0 unless a hard dependency in the same incident failed before it
- *    turned unhealthy (or within P_PROPAGATION_MS after): then it is more
- *    likely a symptom;
- *  - up to +0.5 for the share of members that call it and failed after it;
+ *    turned unhealthy (or within P_PROPAGATION_MS after) and is big enough
+ *    to explain it (canExplain): then it is more likely a symptom;
+ *  - up to +0.5 for the share of members that call it, failed after it and
+ *    are small enough for it to explain;
  *  - +0.5 for the earliest onset (shared by every member that ties for it);
- *  - up to +1.0 for anomaly strength (peak score / 20);
+ *  - up to +1.0 for reach, the share of the estate's calls its failure
+ *    touched at its peak (health.ts), where throughput is reported; else
+ *    for anomaly strength (peak score / 20);
  *  - +1.0 for a change on it within P_CHANGE_WINDOW_MS before its onset.
  * A healthy hard dependency of a member whose metrics began rising before
  * that member failed (and still rise a minute on) is a candidate too, scored
@@ -892,7 +925,12 @@ function rank(n: u32, ts: f64): void {
       const d = depAt(q);
       if (d & SOFT_BIT) continue;
       const dp = svc(d);
-      if (load<u32>(dp + S_INCIDENT) == n && load<f64>(dp + S_ONSET) <= joined + propagation) explainedBy++;
+      if (
+        load<u32>(dp + S_INCIDENT) == n &&
+        load<f64>(dp + S_ONSET) <= joined + propagation &&
+        canExplain(load<f64>(dp + S_PEAK_FAIL), load<f64>(dp + S_PEAK_SLOW), dp, mp)
+      )
+        explainedBy++;
     }
     if (explainedBy == 0 && !hasRisingDep(id, onset, ts)) {
       score += 2.0;
@@ -903,7 +941,12 @@ function rank(n: u32, ts: f64): void {
       const c = rdepAt(q);
       if (c & SOFT_BIT) continue;
       const cp = svc(c);
-      if (load<u32>(cp + S_INCIDENT) == n && load<f64>(cp + S_ONSET) >= onset - propagation) explains++;
+      if (
+        load<u32>(cp + S_INCIDENT) == n &&
+        load<f64>(cp + S_ONSET) >= onset - propagation &&
+        canExplain(load<f64>(mp + S_PEAK_FAIL), load<f64>(mp + S_PEAK_SLOW), mp, cp)
+      )
+        explains++;
     }
     if (explains > 0 && members > 1) {
       score += (0.5 * <f64>explains) / <f64>(members - 1);
@@ -914,9 +957,13 @@ function rank(n: u32, ts: f64): void {
       reasons |= R_EARLIEST;
     }
     const anomaly = load<f64>(mp + S_PEAK_ANOMALY);
-    if (anomaly > 0) {
+    if (anomaly >= 6.0) reasons |= R_ANOMALOUS;
+    const share = reach(mp, load<f64>(mp + S_PEAK_FAIL), load<f64>(mp + S_PEAK_SLOW));
+    if (share >= 0) {
+      score += share;
+      if (share >= TRAFFIC_REACH) reasons |= R_TRAFFIC;
+    } else if (anomaly > 0) {
       score += min(anomaly / 20.0, 1.0);
-      if (anomaly >= 6.0) reasons |= R_ANOMALOUS;
     }
     let change: u32 = 0;
     const cts = load<f64>(mp + S_LINK_TS);
@@ -942,11 +989,14 @@ function rank(n: u32, ts: f64): void {
     const early = load<f64>(dp + S_EARLY);
     let score: f64 = 0.3 + 2.0;
     let reasons: u32 = R_RISING | R_NO_UNHEALTHY_DEPS;
+    const fail = failExcess(dp);
+    const slow = slowExcess(dp);
     let explains: u32 = 0;
     for (let q = rdepStart(id); q < rdepEnd(id); q++) {
       const c = rdepAt(q);
       if (c & SOFT_BIT) continue;
-      if (load<u32>(svc(c) + S_INCIDENT) == n) explains++;
+      const cp = svc(c);
+      if (load<u32>(cp + S_INCIDENT) == n && canExplain(fail, slow, dp, cp)) explains++;
     }
     score += (0.5 * <f64>explains) / <f64>members;
     reasons |= R_EXPLAINS_OTHERS;
@@ -954,7 +1004,13 @@ function rank(n: u32, ts: f64): void {
       score += 0.5;
       reasons |= R_EARLIEST;
     }
-    score += min(anomaly(dp) / 20.0, 1.0);
+    const share = reach(dp, fail, slow);
+    if (share >= 0) {
+      score += share;
+      if (share >= TRAFFIC_REACH) reasons |= R_TRAFFIC;
+    } else {
+      score += min(anomaly(dp) / 20.0, 1.0);
+    }
     let change: u32 = 0;
     const cts = load<f64>(dp + S_CHANGE_TS);
     if (cts > 0 && cts <= early && early - cts <= changeWindow) {
@@ -1033,7 +1089,7 @@ let risingCount: u32 = 0;
 // (yet) unhealthy, its rise begun before that onset (or within the
 // propagation window after: a sensitive caller can show a slow failure
 // first) and lasting by `ts`?
-function risingDep(d: u32, onset: f64, ts: f64): bool {
+function risingDep(d: u32, mp: usize, onset: f64, ts: f64): bool {
   const dp = svc(d);
   if (load<u8>(dp + S_HEALTH) >= H_DEGRADED || load<u32>(dp + S_INCIDENT) != 0) return false;
   const early = load<f64>(dp + S_EARLY);
@@ -1041,14 +1097,34 @@ function risingDep(d: u32, onset: f64, ts: f64): bool {
   // Measured to its latest sample, not to `ts`: with samples minutes apart
   // one elevated sample would otherwise look like a lasting rise.
   const seen = min(ts, load<f64>(dp + S_LAST_METRIC_TS));
-  return seen - early >= RISE_MIN_MS || anomaly(dp) >= RISE_ANOMALY;
+  if (seen - early < RISE_MIN_MS && anomaly(dp) < RISE_ANOMALY) return false;
+  return canExplain(failExcess(dp), slowExcess(dp), dp, mp);
+}
+
+/**
+ * canExplain tells whether dependency dp, with excess failures per second
+ * `fail` and excess requests in flight `slow`, is big enough to explain
+ * member mp's failure: a caller cannot fail more calls on a dependency's
+ * account than the dependency fails, nor wait on it for longer than it
+ * takes. It cannot when, on every measure where the member is affected,
+ * the dependency shows no more than EXPLAIN_SHARE of the member's peak:
+ * then most of the member's failure is its own. Without throughput on
+ * both sides, it can.
+ */
+function canExplain(fail: f64, slow: f64, dp: usize, mp: usize): bool {
+  if (load<f64>(dp + S_RPS) <= 0 || load<f64>(mp + S_RPS) <= 0) return true;
+  const mf = load<f64>(mp + S_PEAK_FAIL);
+  const ms = load<f64>(mp + S_PEAK_SLOW);
+  if (mf <= 0 && ms <= 0) return true;
+  return fail > EXPLAIN_SHARE * mf || slow > EXPLAIN_SHARE * ms;
 }
 
 // Does service id, failing since `onset`, have a rising hard dependency?
 function hasRisingDep(id: u32, onset: f64, ts: f64): bool {
+  const mp = svc(id);
   for (let q = depStart(id); q < depEnd(id); q++) {
     const d = depAt(q);
-    if (!(d & SOFT_BIT) && risingDep(d, onset, ts)) return true;
+    if (!(d & SOFT_BIT) && risingDep(d, mp, onset, ts)) return true;
   }
   return false;
 }
@@ -1061,7 +1137,7 @@ function collectRising(id: u32, onset: f64, ts: f64): void {
     const d = depAt(q);
     if (d & SOFT_BIT || risingCount >= MAX_RISING) continue;
     const dp = svc(d);
-    if (load<u32>(dp + S_MARK) == epoch || !risingDep(d, onset, ts)) continue;
+    if (load<u32>(dp + S_MARK) == epoch || !risingDep(d, svc(id), onset, ts)) continue;
     store<u32>(dp + S_MARK, epoch);
     store<u32>(rising + <usize>risingCount * 4, d);
     risingCount++;

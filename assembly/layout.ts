@@ -168,6 +168,7 @@ export const R_DOWN: u32 = 16; // hard down, not just degraded
 export const R_ANOMALOUS: u32 = 32; // its metrics are far from their baseline
 export const R_SUSPECT: u32 = 64; // experience incident: in the journey, looks off
 export const R_RISING: u32 = 128; // its metrics rise, not yet past its thresholds
+export const R_TRAFFIC: u32 = 256; // its failure touches at least 1% of the estate's calls
 
 // ---- Parameters (host sets them with setParam). ----
 export const P_LATENESS_MS: i32 = 0;

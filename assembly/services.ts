@@ -7,7 +7,7 @@ import { P_DEFAULT_ERR_SLO, P_DEFAULT_LAT_SLO } from "./layout";
 import { param } from "./params";
 
 // Service record fields.
-export const S_BYTES: usize = 272;
+export const S_BYTES: usize = 288;
 export const S_HEALTH: usize = 0; // u8 current health H_*
 export const S_HC: usize = 1; // u8 last health-check status
 export const S_ATTACHED: usize = 2; // u8 1 = named by the topology
@@ -33,7 +33,7 @@ export const S_LAT_N: usize = 116; // u32 latency samples seen
 export const S_MARK: usize = 120; // u32 traversal epoch stamp
 export const S_DEPTH: usize = 124; // u32 traversal depth
 export const S_SAT: usize = 128; // f64 smoothed saturation
-// 136: unused (was the stored anomaly score; now computed when needed).
+export const S_RPS: usize = 136; // f64 smoothed throughput, requests per second (0 = never reported)
 export const S_PEAK_ANOMALY: usize = 144; // f64 highest anomaly in the current incident
 export const S_HOLT_LEVEL: usize = 152; // f64 Holt level of the error rate
 export const S_HOLT_TREND: usize = 160; // f64 Holt trend, per millisecond
@@ -58,6 +58,11 @@ export const S_JOINED: usize = 248; // f64 when it joined its incident (its onse
 // later change (a rollback) does not unlink the one that came before onset.
 export const S_LINK_TS: usize = 256;
 export const S_LINK_ID: usize = 264;
+// Peaks while a member of its current incident, for ranking by volume:
+// excess failed requests per second, and excess requests in flight (by
+// Little's law, excess latency in seconds times requests per second).
+export const S_PEAK_FAIL: usize = 272;
+export const S_PEAK_SLOW: usize = 280;
 
 export let svcBase: usize = 0;
 export let svcCap: u32 = 0;

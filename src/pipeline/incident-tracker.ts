@@ -14,6 +14,7 @@ import {
   R_RECENT_CHANGE,
   R_RISING,
   R_SUSPECT,
+  R_TRAFFIC,
   RT_FALLBACK,
   RT_OWNER,
   RT_SKILL,
@@ -92,6 +93,7 @@ export function reasonText(bits: number, change: ChangeInfo | undefined): string
   if (bits & R_EXPLAINS_OTHERS) parts.push("unhealthy services depend on it");
   if (bits & R_EARLIEST) parts.push("failed first");
   if (bits & R_ANOMALOUS) parts.push("metrics far from baseline");
+  if (bits & R_TRAFFIC) parts.push("its failure touches at least 1% of all calls");
   if (bits & R_RECENT_CHANGE && change !== undefined)
     parts.push(`changed (${change.version || "change"}) shortly before`);
   return parts.join("; ");

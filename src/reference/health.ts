@@ -15,6 +15,7 @@ import {
   M_ERROR_RATE,
   M_LATENCY_P99,
   M_SATURATION,
+  M_THROUGHPUT,
   O_HEALTH,
   P_ALERT_CONFIRM_MS,
   P_ALERT_TIMEOUT_MS,
@@ -87,6 +88,32 @@ export function latZ(params: Params, p: ServiceState): number {
 /** anomaly is the service's anomaly score now: the higher of its metrics' z, at least 0. */
 export function anomaly(params: Params, p: ServiceState): number {
   return Math.max(0.0, Math.max(errZ(params, p), latZ(params, p)));
+}
+
+/** failExcess is p's failed requests per second above its baseline error rate, now (0 without throughput or a warm baseline). */
+export function failExcess(params: Params, p: ServiceState): number {
+  if (p.rps <= 0 || p.err.n < params.get(P_WARMUP)) return 0;
+  return Math.max(0.0, p.err.fast - p.err.base) * p.rps;
+}
+
+/** slowExcess is p's requests in flight above its baseline latency's, now (Little's law; 0 without throughput or a warm baseline). */
+export function slowExcess(params: Params, p: ServiceState): number {
+  if (p.rps <= 0 || p.lat.n < params.get(P_WARMUP)) return 0;
+  return (Math.max(0.0, p.lat.fast - p.lat.base) * p.rps) / 1000.0;
+}
+
+/**
+ * reach scores the share of the estate's calls (totalRps) that p's failure
+ * touches, from excess failures `fail` and excess requests in flight
+ * `slow`, to the power 1/4; -1 when unknown (no throughput, nothing above
+ * baseline).
+ */
+export function reach(totalRps: number, p: ServiceState, fail: number, slow: number): number {
+  if (p.rps <= 0 || totalRps <= 0) return -1;
+  let affected = fail;
+  if (p.lat.base > 0) affected = Math.max(affected, (slow * 1000.0) / p.lat.base);
+  if (affected <= 0) return -1;
+  return Math.sqrt(Math.sqrt(Math.min(affected / totalRps, 1.0)));
 }
 
 /** riseStart is when service p's current rise began, or `ts` when its metrics show none. */
@@ -281,8 +308,17 @@ export class Health {
     } else if (metric === M_SATURATION) {
       p.saturation = p.saturation + m.params.get(P_ERR_ALPHA) * (value - p.saturation);
       return;
+    } else if (metric === M_THROUGHPUT) {
+      // The first sample as it is, later ones smoothed like the error rate.
+      const old = p.rps;
+      p.rps =
+        old === 0
+          ? Math.max(0.0, value)
+          : Math.max(0.0, old + m.params.get(P_ERR_ALPHA) * (value - old));
+      m.tables.totalRps += p.rps - old;
+      return;
     } else {
-      return; // throughput and custom metrics are stored by the host, not judged here
+      return; // custom metrics are stored by the host, not judged here
     }
     this.trackRise(p, ts);
     const was = p.health;

@@ -36,10 +36,10 @@ import {
   ST_OPEN,
   ST_RESOLVED,
 } from "../core/layout.js";
-import { anomaly, riseStart } from "./health.js";
+import { anomaly, failExcess, riseStart, slowExcess } from "./health.js";
 import type { Model } from "./model.js";
 import { type Candidate, rankMembers, rankSuspects } from "./root-cause.js";
-import { Incident } from "./state.js";
+import { Incident, type ServiceState } from "./state.js";
 import { T_RESOLVE } from "./timers.js";
 
 // Smallest change of a top candidate's score worth re-emitting (as the core).
@@ -282,7 +282,7 @@ export class Incidents {
   private emitMember(n: number, s: number, ts: number): void {
     const sp = this.m.tables.service(s);
     const a = anomaly(this.m.params, sp);
-    if (a > sp.peakAnomaly) sp.peakAnomaly = a;
+    this.notePeaks(sp, a);
     const o = this.m.out.emit(ts, O_MEMBER, n, s);
     o.a = sp.health;
     o.v0 = a;
@@ -298,10 +298,28 @@ export class Incidents {
     const sp = this.m.tables.service(s);
     const n = sp.incident;
     if (n === 0 || sp.health < H_DEGRADED) return;
-    const a = anomaly(this.m.params, sp);
-    if (a <= sp.peakAnomaly) return;
-    sp.peakAnomaly = a;
-    this.rank(n, ts);
+    if (this.notePeaks(sp, anomaly(this.m.params, sp))) this.rank(n, ts);
+  }
+
+  // Raises member sp's peaks (anomaly a, excess failures, excess requests
+  // in flight) to what it shows now; true when one grew.
+  private notePeaks(sp: ServiceState, a: number): boolean {
+    let grew = false;
+    if (a > sp.peakAnomaly) {
+      sp.peakAnomaly = a;
+      grew = true;
+    }
+    const fail = failExcess(this.m.params, sp);
+    if (fail > sp.peakFail) {
+      sp.peakFail = fail;
+      grew = true;
+    }
+    const slow = slowExcess(this.m.params, sp);
+    if (slow > sp.peakSlow) {
+      sp.peakSlow = slow;
+      grew = true;
+    }
+    return grew;
   }
 
   /** onHealthShift re-ranks when a member moves between DEGRADED and DOWN. */
@@ -417,6 +435,8 @@ export class Incidents {
     sp.linkId = sp.changeId;
     sp.peak = sp.health;
     sp.peakAnomaly = anomaly(this.m.params, sp);
+    sp.peakFail = failExcess(this.m.params, sp);
+    sp.peakSlow = slowExcess(this.m.params, sp);
     sp.incident = n;
     sp.lastIncident = n;
     inc.members.unshift(s);

@@ -15,31 +15,52 @@ import {
   R_RECENT_CHANGE,
   R_RISING,
   R_SUSPECT,
+  R_TRAFFIC,
 } from "../core/layout.js";
-import { anomaly } from "./health.js";
+import { anomaly, failExcess, reach, slowExcess } from "./health.js";
 import type { Model } from "./model.js";
+import type { ServiceState } from "./state.js";
 
 // A dependency counts as rising after RISE_MIN_MS of continuous elevation,
 // or at once above RISE_ANOMALY; at most MAX_RISING of them are candidates.
 const RISE_MIN_MS = 30_000;
 const RISE_ANOMALY = 4.0;
 const MAX_RISING = 8;
+// A dependency explains a member only if it can account for more than this
+// share of the member's excess failures or excess time in flight.
+const EXPLAIN_SHARE = 0.5;
+// The reach score at which a candidate touches 1% of the estate's calls.
+const TRAFFIC_REACH = 0.31622776601683794;
 
-// Is hard dependency d of a member failing since `onset` rising but not
+/**
+ * canExplain: is dependency dp (excess failures `fail`, excess requests in
+ * flight `slow`) big enough to explain member mp? Not when, on every
+ * measure where the member is affected, it shows no more than
+ * EXPLAIN_SHARE of the member's peak. Without throughput on both, it is.
+ */
+function canExplain(fail: number, slow: number, dp: ServiceState, mp: ServiceState): boolean {
+  if (dp.rps <= 0 || mp.rps <= 0) return true;
+  if (mp.peakFail <= 0 && mp.peakSlow <= 0) return true;
+  return fail > EXPLAIN_SHARE * mp.peakFail || slow > EXPLAIN_SHARE * mp.peakSlow;
+}
+
+// Is hard dependency d of member mp, failing since `onset`, rising but not
 // (yet) unhealthy, its rise begun before that onset (or within the
-// propagation window after) and lasting by ts?
-function risingDep(m: Model, d: number, onset: number, ts: number): boolean {
+// propagation window after), lasting by ts, and big enough to explain it?
+function risingDep(m: Model, d: number, mp: ServiceState, onset: number, ts: number): boolean {
   const dp = m.tables.service(d);
   if (dp.health >= H_DEGRADED || dp.incident !== 0) return false;
   if (dp.early <= 0 || dp.early > onset + m.params.get(P_PROPAGATION_MS)) return false;
   // Measured to its latest sample, not to ts (as the core does).
   const seen = Math.min(ts, dp.lastMetricTs);
-  return seen - dp.early >= RISE_MIN_MS || anomaly(m.params, dp) >= RISE_ANOMALY;
+  if (seen - dp.early < RISE_MIN_MS && anomaly(m.params, dp) < RISE_ANOMALY) return false;
+  return canExplain(failExcess(m.params, dp), slowExcess(m.params, dp), dp, mp);
 }
 
 // Does service id, failing since `onset`, have a rising hard dependency?
 function hasRisingDep(m: Model, id: number, onset: number, ts: number): boolean {
-  return m.graph.dependencies(id).some((e) => !e.soft && risingDep(m, e.service, onset, ts));
+  const mp = m.tables.service(id);
+  return m.graph.dependencies(id).some((e) => !e.soft && risingDep(m, e.service, mp, onset, ts));
 }
 
 /** Candidate is one scored root-cause candidate. */
@@ -65,11 +86,14 @@ function byRank(a: Candidate, b: Candidate): number {
  * use the incident's history, so a recovered root cause keeps its rank:
  *  - strength: worst health while in the incident (DOWN 1.0, else 0.6);
  *  - +2.0 unless a hard dependency in the incident turned unhealthy before
- *    it (or within P_PROPAGATION_MS after): then it is more likely a symptom;
- *  - up to +0.5 for the share of members that call it and failed after it
- *    (the share of the member counter, less one);
+ *    it (or within P_PROPAGATION_MS after) and is big enough to explain it
+ *    (canExplain): then it is more likely a symptom;
+ *  - up to +0.5 for the share of members that call it, failed after it and
+ *    that it can explain (the share of the member counter, less one);
  *  - +0.5 for the earliest onset (every member tying for it);
- *  - up to +1.0 for anomaly strength (peak score / 20);
+ *  - up to +1.0 for reach (the share of the estate's calls its failure
+ *    touched at its peak) where throughput is known, else for anomaly
+ *    strength (peak score / 20);
  *  - +1.0 for a change on it within P_CHANGE_WINDOW_MS before its onset.
  * A healthy hard dependency of a member whose metrics began rising before
  * that member failed (and still rise) is a candidate too (rankRising), and
@@ -91,7 +115,7 @@ export function rankMembers(m: Model, n: number, ts: number): Candidate[] {
     earliest = Math.min(earliest, onset);
     for (const e of graph.dependencies(id)) {
       if (e.soft || rising.length >= MAX_RISING || rising.includes(e.service)) continue;
-      if (risingDep(m, e.service, onset, ts)) rising.push(e.service);
+      if (risingDep(m, e.service, tables.service(id), onset, ts)) rising.push(e.service);
     }
   }
   for (const d of rising) earliest = Math.min(earliest, tables.service(d).early);
@@ -107,7 +131,12 @@ export function rankMembers(m: Model, n: number, ts: number): Candidate[] {
       const dp = tables.service(e.service);
       // A dependency that failed before this member turned unhealthy may
       // explain it even when the member's metrics had been rising earlier.
-      if (dp.incident === n && dp.onset <= sp.joined + propagation) explainedBy++;
+      if (
+        dp.incident === n &&
+        dp.onset <= sp.joined + propagation &&
+        canExplain(dp.peakFail, dp.peakSlow, dp, sp)
+      )
+        explainedBy++;
     }
     if (explainedBy === 0 && !hasRisingDep(m, id, onset, ts)) {
       score += 2.0;
@@ -117,7 +146,12 @@ export function rankMembers(m: Model, n: number, ts: number): Candidate[] {
     for (const e of graph.callersOf(id)) {
       if (e.soft) continue;
       const cp = tables.service(e.service);
-      if (cp.incident === n && cp.onset >= onset - propagation) explains++;
+      if (
+        cp.incident === n &&
+        cp.onset >= onset - propagation &&
+        canExplain(sp.peakFail, sp.peakSlow, sp, cp)
+      )
+        explains++;
     }
     if (explains > 0 && members > 1) {
       score += (0.5 * explains) / (members - 1);
@@ -128,9 +162,13 @@ export function rankMembers(m: Model, n: number, ts: number): Candidate[] {
       reasons |= R_EARLIEST;
     }
     const anomaly = sp.peakAnomaly;
-    if (anomaly > 0) {
+    if (anomaly >= 6.0) reasons |= R_ANOMALOUS;
+    const share = reach(tables.totalRps, sp, sp.peakFail, sp.peakSlow);
+    if (share >= 0) {
+      score += share;
+      if (share >= TRAFFIC_REACH) reasons |= R_TRAFFIC;
+    } else if (anomaly > 0) {
       score += Math.min(anomaly / 20.0, 1.0);
-      if (anomaly >= 6.0) reasons |= R_ANOMALOUS;
     }
     let change = 0;
     const cts = sp.linkTs;
@@ -154,16 +192,26 @@ function rankRising(m: Model, n: number, d: number, members: number, earliest: n
   const early = dp.early;
   let score = 0.3 + 2.0;
   let reasons = R_RISING | R_NO_UNHEALTHY_DEPS | R_EXPLAINS_OTHERS;
+  const fail = failExcess(params, dp);
+  const slow = slowExcess(params, dp);
   let explains = 0;
   for (const e of graph.callersOf(d)) {
-    if (!e.soft && tables.service(e.service).incident === n) explains++;
+    if (e.soft) continue;
+    const cp = tables.service(e.service);
+    if (cp.incident === n && canExplain(fail, slow, dp, cp)) explains++;
   }
   score += (0.5 * explains) / members;
   if (early <= earliest) {
     score += 0.5;
     reasons |= R_EARLIEST;
   }
-  score += Math.min(anomaly(params, dp) / 20.0, 1.0);
+  const share = reach(tables.totalRps, dp, fail, slow);
+  if (share >= 0) {
+    score += share;
+    if (share >= TRAFFIC_REACH) reasons |= R_TRAFFIC;
+  } else {
+    score += Math.min(anomaly(params, dp) / 20.0, 1.0);
+  }
   let change = 0;
   const cts = dp.changeTs;
   if (cts > 0 && cts <= early && early - cts <= params.get(P_CHANGE_WINDOW_MS)) {

@@ -57,6 +57,11 @@ export class ServiceState {
   firingSince = 0;
   /** Highest anomaly announced while in the current incident. */
   peakAnomaly = 0;
+  /** Smoothed throughput, requests per second (0 = never reported). */
+  rps = 0;
+  /** Peaks while in the current incident: excess failures per second, excess requests in flight. */
+  peakFail = 0;
+  peakSlow = 0;
   /** Pending recovery time, 0 = none. */
   recoverDue = 0;
   changeTs = 0;
@@ -254,6 +259,8 @@ export class Tables {
   readonly incidents: Incident[] = [];
   openIncidents = 0;
   predictions = 0;
+  /** Sum of every service's smoothed throughput: all the calls the estate reports per second. */
+  totalRps = 0;
 
   constructor(private readonly params: Params) {}
 

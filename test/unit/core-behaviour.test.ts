@@ -1,6 +1,7 @@
 // Behaviour of the WASM core on small hand-made streams: each test builds the
 // events one feature needs and checks the decisions that feature must make.
 import { describe, expect, it } from "vitest";
+import { P_ERR_ALPHA } from "../../src/core/layout.js";
 import { type CoreOutput, TenantCore } from "../../src/core/tenant-core.js";
 import type { Event } from "../../src/gen/impactd/v1/event.js";
 import { DependencyKind, type Topology } from "../../src/gen/impactd/v1/topology.js";
@@ -412,6 +413,78 @@ describe("correlation", () => {
     const top = of(out, "root_cause").filter((r) => r.rank === 1);
     expect(top.at(-1)?.service).toBe("db");
     expect((top.at(-1)?.reasons ?? 0) & 128).toBe(128); // R_RISING
+  });
+});
+
+describe("root cause by traffic", () => {
+  const lat = (ts: number, service: string, value: number) =>
+    ev(ts, { $case: "metric", value: { service, metric: 2, customName: "", value } });
+  const rps = (ts: number, service: string, value: number) =>
+    ev(ts, { $case: "metric", value: { service, metric: 4, customName: "", value } });
+
+  // An hour of normal latency (ms) and throughput (requests/s) per service,
+  // then `fault` latencies from minute 60 for five minutes. Throughput is
+  // left out when `traffic` is false.
+  function stream(
+    normal: Record<string, [number, number]>,
+    fault: Record<string, number>,
+    traffic: boolean,
+  ): Event[] {
+    const events: Event[] = [];
+    let k = 0;
+    for (const [name, [ms, perSec]] of Object.entries(normal)) {
+      k += 1000;
+      for (let i = 0; i < 390; i++) {
+        const t = T0 + i * 10_000;
+        const faulty = i >= 360 && fault[name] !== undefined;
+        events.push(
+          lat(t, name, faulty ? (fault[name] as number) : ms * (1 + 0.02 * noise(i + k))),
+        );
+        if (traffic) events.push(rps(t, name, perSec));
+      }
+    }
+    return events;
+  }
+  // The best first-ranked candidate over all incidents, by its last score:
+  // what a reader comparing the open incidents sees first.
+  function best(out: CoreOutput[]) {
+    const last = new Map<number, Extract<CoreOutput, { type: "root_cause" }>>();
+    for (const r of of(out, "root_cause")) if (r.rank === 1) last.set(r.incident, r);
+    return [...last.values()].sort((x, y) => y.score - x.score)[0];
+  }
+  // Samples that each aggregate a period already (as scraped rates do) are
+  // taken unsmoothed, so every fault shows at its first sample.
+  function runRaw(topo: Topology, events: Event[]): CoreOutput[] {
+    const core = new TenantCore({ params: new Map([[P_ERR_ALPHA, 1]]) });
+    core.setTopology(topo);
+    events.sort((a, b) => a.tsUnixMs - b.tsUnixMs);
+    return [...core.process(events).outputs, ...core.flush()];
+  }
+
+  it("ranks the failure that touches the most requests first, not the most surprising one", () => {
+    // a and b slow down at once, two incidents. a is ten times slower but
+    // serves 2 requests/s; b is 1.8 times slower and serves 200.
+    const topo = topology([{ name: "a" }, { name: "b" }]);
+    const normal = { a: [10, 2], b: [10, 200] } as Record<string, [number, number]>;
+    const fault = { a: 100, b: 18 };
+    const withTraffic = runRaw(topo, stream(normal, fault, true));
+    expect(best(withTraffic)?.service).toBe("b");
+    expect((best(withTraffic)?.reasons ?? 0) & 256).toBe(256); // R_TRAFFIC
+    // Without throughput the core falls back to anomaly strength: a.
+    expect(best(runRaw(topo, stream(normal, fault, false)))?.service).toBe("a");
+  });
+
+  it("does not take a dependency too small to explain its caller's failure as the cause", () => {
+    // db slows from 5 to 20 ms at 10 requests/s (0.15 extra requests in
+    // flight); web, its caller, from 100 to 600 ms at 100 requests/s (50).
+    const topo = topology([{ name: "web", deps: ["db"] }, { name: "db" }]);
+    const normal = { web: [100, 100], db: [5, 10] } as Record<string, [number, number]>;
+    expect(best(runRaw(topo, stream(normal, { web: 600, db: 20 }, true)))?.service).toBe("web");
+    // Without throughput nothing bounds what db explains: it is the cause.
+    expect(best(runRaw(topo, stream(normal, { web: 600, db: 20 }, false)))?.service).toBe("db");
+    // A db slow enough to hold most of web's excess in flight explains it.
+    const bigDb = { web: [100, 100], db: [5, 100] } as Record<string, [number, number]>;
+    expect(best(runRaw(topo, stream(bigDb, { web: 600, db: 400 }, true)))?.service).toBe("db");
   });
 });
 
