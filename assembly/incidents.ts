@@ -295,7 +295,7 @@ function findNeighbourIncidents(s: u32, ts: f64): void {
             dir == 0 ||
             ((ts - load<f64>(cp + S_ONSET) <= propagation ||
               (!hasUnhealthyDep(cur, s) && load<f64>(cp + S_ONSET) >= rise - propagation)) &&
-              !explainedByOther(cur, s, n, propagation));
+              !explainedByOther(cur, s, n, propagation, rise));
           if (timely && incidentLive(n)) {
             const ip = inc(n);
             if (load<u32>(ip + I_UNHEALTHY) > 0 || ts - load<f64>(ip + I_ACTIVITY) <= window) addFound(n);
@@ -322,10 +322,15 @@ function findNeighbourIncidents(s: u32, ts: f64): void {
 
 // Is member id of incident n already explained by an unhealthy hard
 // dependency other than `except` in n that failed before it (or within the
-// propagation window after)? Then a later failure of `except` is not what
-// id suffers from: two faults that meet in one caller stay two incidents.
-function explainedByOther(id: u32, except: u32, n: u32, propagation: f64): bool {
+// propagation window after), while `except` began to rise (at `rise`) only
+// after id had failed? Then the later failure of `except` is not what id
+// suffers from: two faults that meet in one caller stay two incidents. A
+// dependency that began to rise no later than id failed may be its cause,
+// whichever of them was processed first: at coarse sampling a failure and
+// its symptoms arrive in the same step.
+function explainedByOther(id: u32, except: u32, n: u32, propagation: f64, rise: f64): bool {
   const onset = load<f64>(svc(id) + S_ONSET);
+  if (rise <= onset) return false;
   for (let q = depStart(id); q < depEnd(id); q++) {
     const d = depAt(q);
     if (d & SOFT_BIT || d == except) continue;

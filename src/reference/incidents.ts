@@ -144,7 +144,7 @@ export class Incidents {
               downstream ||
               ((ts - cp.onset <= propagation ||
                 (!this.hasUnhealthyDep(cur, s) && cp.onset >= rise - propagation)) &&
-                !this.explainedByOther(cur, s, n, propagation));
+                !this.explainedByOther(cur, s, n, propagation, rise));
             if (timely && this.live(n)) {
               const inc = tables.incident(n);
               const recent = inc.unhealthy > 0 || ts - inc.activity <= window;
@@ -168,11 +168,21 @@ export class Incidents {
 
   // Is member id of incident n already explained by an unhealthy hard
   // dependency other than `except` in n that failed before it (or within
-  // the propagation window after)? Then a later failure of `except` is not
-  // what id suffers from.
-  private explainedByOther(id: number, except: number, n: number, propagation: number): boolean {
+  // the propagation window after), while `except` began to rise (at `rise`)
+  // only after id failed? Then the later failure of `except` is not what
+  // id suffers from.
+  private explainedByOther(
+    id: number,
+    except: number,
+    n: number,
+    propagation: number,
+    rise: number,
+  ): boolean {
     const tables = this.m.tables;
     const onset = tables.service(id).onset;
+    // A dependency that began to rise no later than id failed may be its
+    // cause, whichever was processed first.
+    if (rise <= onset) return false;
     for (const e of this.m.graph.dependencies(id)) {
       if (e.soft || e.service === except) continue;
       const dp = tables.service(e.service);

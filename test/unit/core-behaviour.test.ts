@@ -295,6 +295,27 @@ describe("correlation", () => {
     expect(of(out, "merged")).toEqual([]);
   });
 
+  it("groups a dependency with the caller that failed in the same instant, whatever order they were processed in", () => {
+    // x fails first; a minute later web and y fail in the same instant. y may
+    // be what web suffers from, so they share an incident, however the
+    // topology happens to number the services (the core applies records of
+    // one instant in id order).
+    const events = [health(T0, "x", 3), health(T0 + MIN, "web", 3), health(T0 + MIN, "y", 3)];
+    for (const order of [
+      ["web", "x", "y"],
+      ["y", "x", "web"],
+    ]) {
+      const svcs = order.map((name) => (name === "web" ? { name, deps: ["x", "y"] } : { name }));
+      const inc = incidentOf(
+        run(
+          topology(svcs),
+          events.map((e) => ({ ...e })),
+        ),
+      );
+      expect(inc.get("y"), order.join(",")).toBe(inc.get("web"));
+    }
+  });
+
   it("does not take a caller that failed long before a dependency began to rise as its symptom", () => {
     const topo = topology([{ name: "web", deps: ["db"] }, { name: "db" }]);
     const out = run(topo, [health(T0, "web", 3), health(T0 + 6 * MIN, "db", 3)]);
