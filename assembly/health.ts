@@ -61,6 +61,7 @@ import {
   S_LAT_VAR,
   S_RECOVER_DUE,
   S_RPS,
+  S_RPS_N,
   S_SAT,
   S_SLO_ERR,
   S_SLO_LAT,
@@ -138,6 +139,11 @@ export function anomaly(p: usize): f64 {
   return max(0.0, max(errZ(p), latZ(p)));
 }
 
+/** rpsKnown tells whether service p has reported its throughput (zero calls is a measurement too). */
+export function rpsKnown(p: usize): bool {
+  return load<u32>(p + S_RPS_N) > 0;
+}
+
 /**
  * failExcess is service p's failed requests per second above its baseline
  * error rate, now: 0 without a throughput or a warmed-up baseline.
@@ -170,8 +176,7 @@ export function slowExcess(p: usize): f64 {
  * -1 when unknown: no throughput, or nothing measured above baseline.
  */
 export function reach(p: usize, fail: f64, slow: f64): f64 {
-  const rps = load<f64>(p + S_RPS);
-  if (rps <= 0 || totalRps <= 0) return -1;
+  if (!rpsKnown(p) || totalRps <= 0) return -1;
   let affected = fail;
   const lb = load<f64>(p + S_LAT_BASE);
   if (lb > 0) affected = max(affected, (slow * 1000.0) / lb);
@@ -373,8 +378,10 @@ export function applyMetric(s: u32, ts: f64, metric: u8, value: f64): void {
     // The first sample is taken as it is; later ones are smoothed like
     // the error rate.
     const old = load<f64>(p + S_RPS);
-    const rps = old == 0 ? max(0.0, value) : max(0.0, old + param(P_ERR_ALPHA) * (value - old));
+    const seen = load<u32>(p + S_RPS_N);
+    const rps = seen == 0 ? max(0.0, value) : max(0.0, old + param(P_ERR_ALPHA) * (value - old));
     store<f64>(p + S_RPS, rps);
+    store<u32>(p + S_RPS_N, seen + 1);
     totalRps += rps - old;
     return;
   } else {

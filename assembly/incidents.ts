@@ -3,7 +3,7 @@
 // lifecycle OPEN -> (ACKNOWLEDGED) -> MITIGATED -> RESOLVED, with reopening
 // instead of duplicates.
 import { allocBlock, blockCapacity, freeBlock, growBlock } from "./arena";
-import { anomaly, failExcess, reach, riseStart, slowExcess } from "./health";
+import { anomaly, failExcess, reach, riseStart, rpsKnown, slowExcess } from "./health";
 import { get, getF, put, putF } from "./state";
 import {
   abandonBase,
@@ -93,7 +93,6 @@ import {
   S_PEAK_ANOMALY,
   S_PEAK_FAIL,
   S_PEAK_SLOW,
-  S_RPS,
   SOFT_BIT,
   sjAt,
   sjEnd,
@@ -134,6 +133,7 @@ const I_ESC_DUE: usize = 80; // f64 when the next tier is paged, 0 = not escalat
 const I_ROUTED: usize = 88; // u8 1 once a routing decision was emitted
 const I_JOURNEY: usize = 92; // u32 experience incidents: journey id + 1
 const I_TOP_SCORE: usize = 96; // f32[3] scores of the top candidates as last emitted
+const I_SETTLE: usize = 108; // u8 1 while listed to be ranked again when its instant is complete
 // Smallest change of a top candidate's score worth re-emitting.
 const SCORE_STEP: f64 = 0.01;
 // A dependency explains a member only if it can account for more than
@@ -855,6 +855,39 @@ export function experienceCleared(n: u32, ts: f64): void {
   setStatus(n, ST_MITIGATED, ts, 0, 0);
 }
 
+// ---- Settling an instant ----
+// The records of one instant apply one at a time, in the order of their
+// bytes, which puts the service id first: a ranking made halfway through
+// an instant sees some of its samples and not others, and which ones
+// depends on how the topology numbered the services. Every incident ranked
+// while the records of an instant applied is ranked once more when the
+// instant is complete (stream.ts), so the ranking an instant leaves behind
+// depends on what arrived in it, not on that order.
+let tracking: bool = false;
+let settleList: usize = 0;
+let settleBytes: usize = 0;
+let settleCount: u32 = 0;
+
+/** trackRankings marks (on) or stops marking the incidents ranked from now on for settling. */
+export function trackRankings(on: bool): void {
+  tracking = on;
+}
+
+/** unsettled is how many incidents wait to be ranked again. */
+export function unsettled(): u32 {
+  return settleCount;
+}
+
+/** settle ranks again, at `ts`, every live incident ranked during the instant `ts`. */
+export function settle(ts: f64): void {
+  for (let i: u32 = 0; i < settleCount; i++) {
+    const n = load<u32>(settleList + <usize>i * 4);
+    store<u8>(inc(n) + I_SETTLE, 0);
+    if (incidentLive(n) && load<u8>(inc(n) + I_KIND) == <u8>IK_SERVICE) rank(n, ts);
+  }
+  settleCount = 0;
+}
+
 // ---- Root cause ----
 
 // Scratch for the ranking: (score f64, service u32, reasons u32, change u32).
@@ -884,6 +917,17 @@ let candBytes: usize = 0;
  */
 function rank(n: u32, ts: f64): void {
   const ip = inc(n);
+  if (tracking && load<u8>(ip + I_SETTLE) == 0) {
+    store<u8>(ip + I_SETTLE, 1);
+    const need = <usize>(settleCount + 1) * 4;
+    if (need > settleBytes) {
+      const bytes = blockCapacity(need * 2);
+      settleList = growBlock(settleList, settleBytes, bytes);
+      settleBytes = bytes;
+    }
+    store<u32>(settleList + <usize>settleCount * 4, n);
+    settleCount++;
+  }
   const members = load<u32>(ip + I_MEMBERS);
   // Earliest onset among members. Members that share it all count as
   // first: coarse sampling (one step every few minutes) puts a failure and
@@ -1113,11 +1157,12 @@ function risingDep(d: u32, mp: usize, onset: f64, ts: f64): bool {
  * account than the dependency fails, nor wait on it for longer than it
  * takes. It cannot when, on every measure where the member is affected,
  * the dependency shows no more than EXPLAIN_SHARE of the member's peak:
- * then most of the member's failure is its own. Without throughput on
- * both sides, it can.
+ * then most of the member's failure is its own. A dependency that serves
+ * no calls explains nothing. Without throughput reported on both sides,
+ * it can.
  */
 function canExplain(fail: f64, slow: f64, dp: usize, mp: usize): bool {
-  if (load<f64>(dp + S_RPS) <= 0 || load<f64>(mp + S_RPS) <= 0) return true;
+  if (!rpsKnown(dp) || !rpsKnown(mp)) return true;
   const mf = load<f64>(mp + S_PEAK_FAIL);
   const ms = load<f64>(mp + S_PEAK_SLOW);
   if (mf <= 0 && ms <= 0) return true;
@@ -1223,6 +1268,9 @@ export function saveState(): void {
   put(<u64>cand);
   put(<u64>candBytes);
   put(<u64>rising);
+  put(<u64>settleList);
+  put(<u64>settleBytes);
+  put(<u64>settleCount);
 }
 
 /** loadState reads them back in the same order. */
@@ -1238,4 +1286,7 @@ export function loadState(): void {
   cand = <usize>get();
   candBytes = <usize>get();
   rising = <usize>get();
+  settleList = <usize>get();
+  settleBytes = <usize>get();
+  settleCount = <u32>get();
 }

@@ -33,7 +33,7 @@ export const S_LAT_N: usize = 116; // u32 latency samples seen
 export const S_MARK: usize = 120; // u32 traversal epoch stamp
 export const S_DEPTH: usize = 124; // u32 traversal depth
 export const S_SAT: usize = 128; // f64 smoothed saturation
-export const S_RPS: usize = 136; // f64 smoothed throughput, requests per second (0 = never reported)
+export const S_RPS: usize = 136; // f64 smoothed throughput, requests per second (see S_RPS_N)
 export const S_PEAK_ANOMALY: usize = 144; // f64 highest anomaly in the current incident
 export const S_HOLT_LEVEL: usize = 152; // f64 Holt level of the error rate
 export const S_HOLT_TREND: usize = 160; // f64 Holt trend, per millisecond
@@ -48,6 +48,7 @@ export const S_OWNER: usize = 208; // u32 owning team id + 1, 0 = none
 export const S_KINDS: usize = 212; // u32 failure-kind bits (database, network, ...)
 export const S_LAST_METRIC_TS: usize = 216; // f64 time of the last error-rate or latency sample
 export const S_HC_STREAK: usize = 224; // u32 consecutive non-OK health checks
+export const S_RPS_N: usize = 228; // u32 throughput samples seen (0: throughput unknown)
 export const S_FIRING_SINCE: usize = 232; // f64 when alerts started firing (0 = none firing)
 // f64 when its metrics first rose above ELEVATED_Z deviations of baseline in the
 // current rise (0 = not elevated): a slow degradation starts well before it

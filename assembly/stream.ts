@@ -15,7 +15,7 @@ import {
   confirmTimer,
   recoverTimer,
 } from "./health";
-import { applyAction, escalateTimer, resolveTimer } from "./incidents";
+import { applyAction, escalateTimer, resolveTimer, settle, trackRankings, unsettled } from "./incidents";
 import { applyFeedback, applyJourneySignal, journeyPredictionDeadline } from "./journeys";
 import { servicePredictionDeadline } from "./predict";
 import {
@@ -59,6 +59,8 @@ export let watermark: f64 = -Infinity;
 export let maxTs: f64 = -Infinity;
 export let lateCount: u64 = 0;
 export let appliedCount: u64 = 0;
+// Event time of the instant whose records apply now (see drain).
+let instantTs: f64 = -Infinity;
 
 let inBase: usize = 0;
 let inCap: u32 = 0;
@@ -181,6 +183,7 @@ function fireTimersUpTo(limit: f64, inclusive: bool): void {
 function apply(p: usize): void {
   const ts = load<f64>(p + IN_TS);
   if (nextDue() <= ts) fireTimersUpTo(ts, true);
+  trackRankings(true);
   const kind = load<u8>(p + IN_KIND);
   const entity = load<u32>(p + IN_ENTITY);
   const code = load<u8>(p + IN_CODE);
@@ -199,21 +202,30 @@ function apply(p: usize): void {
   } else if (kind == K_ACTION) {
     applyAction(entity, ts, code, load<u32>(p + IN_AUX));
   }
+  trackRankings(false);
   appliedCount++;
 }
 
 // Applies pending records with ts < watermark (and, when `actions`, the
 // incident actions at exactly the watermark, which sort first at that time),
-// then timers due before it.
+// then timers due before it. Once an instant is complete (a record of a
+// later time comes, or the watermark passes it) the incidents ranked by its
+// records are ranked again (incidents.ts, "Settling an instant"); an
+// instant of actions at the watermark may go on in a later call.
 function drain(actions: bool): void {
   let i: u32 = 0;
   while (i < pendCount) {
     const p = pend + <usize>i * IN_BYTES;
     const ts = load<f64>(p + IN_TS);
     if (ts >= watermark && !(actions && ts == watermark && load<u8>(p + IN_KIND) == K_ACTION)) break;
+    if (ts != instantTs) {
+      if (unsettled() > 0) settle(instantTs);
+      instantTs = ts;
+    }
     apply(p);
     i++;
   }
+  if (unsettled() > 0 && instantTs < watermark) settle(instantTs);
   if (i > 0) {
     pendCount -= i;
     memory.copy(pend, pend + <usize>i * IN_BYTES, <usize>pendCount * IN_BYTES);
@@ -291,6 +303,7 @@ export function pendingCount(): u32 {
 export function saveState(): void {
   putF(watermark);
   putF(maxTs);
+  putF(instantTs);
   put(<u64>lateCount);
   put(<u64>appliedCount);
   put(<u64>inBase);
@@ -306,6 +319,7 @@ export function saveState(): void {
 export function loadState(): void {
   watermark = getF();
   maxTs = getF();
+  instantTs = getF();
   lateCount = <u64>get();
   appliedCount = <u64>get();
   inBase = <usize>get();

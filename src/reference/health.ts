@@ -109,7 +109,7 @@ export function slowExcess(params: Params, p: ServiceState): number {
  * baseline).
  */
 export function reach(totalRps: number, p: ServiceState, fail: number, slow: number): number {
-  if (p.rps <= 0 || totalRps <= 0) return -1;
+  if (p.rpsN === 0 || totalRps <= 0) return -1;
   let affected = fail;
   if (p.lat.base > 0) affected = Math.max(affected, (slow * 1000.0) / p.lat.base);
   if (affected <= 0) return -1;
@@ -312,9 +312,10 @@ export class Health {
       // The first sample as it is, later ones smoothed like the error rate.
       const old = p.rps;
       p.rps =
-        old === 0
+        p.rpsN === 0
           ? Math.max(0.0, value)
           : Math.max(0.0, old + m.params.get(P_ERR_ALPHA) * (value - old));
+      p.rpsN = (p.rpsN + 1) >>> 0;
       m.tables.totalRps += p.rps - old;
       return;
     } else {

@@ -636,7 +636,29 @@ export class Incidents {
 
   // Ranks incident n's members (see root-cause.ts) and emits the top three
   // when the ranking changed: its ids, or a score by SCORE_STEP or more.
+  /**
+   * While records (not timers) apply, the incidents ranked are listed to be
+   * ranked again once their instant is complete (settle; assembly/
+   * incidents.ts, "Settling an instant").
+   */
+  tracking = false;
+  private readonly toSettle: number[] = [];
+
+  /** unsettled is how many incidents wait to be ranked again. */
+  get unsettled(): number {
+    return this.toSettle.length;
+  }
+
+  /** settle ranks again, at ts, every live service incident ranked during the instant ts. */
+  settle(ts: number): void {
+    for (const n of this.toSettle) {
+      if (this.live(n) && this.m.tables.incident(n).kind === IK_SERVICE) this.rank(n, ts);
+    }
+    this.toSettle.length = 0;
+  }
+
   private rank(n: number, ts: number): void {
+    if (this.tracking && !this.toSettle.includes(n)) this.toSettle.push(n);
     const inc = this.m.tables.incident(n);
     const top = rankMembers(this.m, n, ts).slice(0, 3);
     const same =

@@ -39,7 +39,7 @@ const TRAFFIC_REACH = 0.31622776601683794;
  * EXPLAIN_SHARE of the member's peak. Without throughput on both, it is.
  */
 function canExplain(fail: number, slow: number, dp: ServiceState, mp: ServiceState): boolean {
-  if (dp.rps <= 0 || mp.rps <= 0) return true;
+  if (dp.rpsN === 0 || mp.rpsN === 0) return true; // a dependency serving no calls explains nothing
   if (mp.peakFail <= 0 && mp.peakSlow <= 0) return true;
   return fail > EXPLAIN_SHARE * mp.peakFail || slow > EXPLAIN_SHARE * mp.peakSlow;
 }

@@ -57,8 +57,9 @@ export class ServiceState {
   firingSince = 0;
   /** Highest anomaly announced while in the current incident. */
   peakAnomaly = 0;
-  /** Smoothed throughput, requests per second (0 = never reported). */
+  /** Smoothed throughput, requests per second, and throughput samples seen (0: unknown). */
   rps = 0;
+  rpsN = 0;
   /** Peaks while in the current incident: excess failures per second, excess requests in flight. */
   peakFail = 0;
   peakSlow = 0;

@@ -58,6 +58,8 @@ export class EventStream {
   watermark = Number.NEGATIVE_INFINITY;
   /** Highest event time accepted so far. */
   maxTs = Number.NEGATIVE_INFINITY;
+  /** Event time of the instant whose records apply now. */
+  instantTs = Number.NEGATIVE_INFINITY;
   late = 0;
   applied = 0;
   /** Records waiting for the watermark, sorted by compareRecords. */
@@ -112,14 +114,23 @@ export class EventStream {
   // Applies pending records with ts < watermark (and, when `actions`, the
   // actions at exactly the watermark, which sort first at that time), then
   // timers due before it.
+  // Once an instant is complete (a record of a later time comes, or the
+  // watermark passes it), the incidents its records ranked are ranked again.
   private drain(actions: boolean): void {
+    const incidents = this.m.incidents;
     let i = 0;
     for (; i < this.pending.length; i++) {
       const r = this.pending[i] as InputRecord;
       const now = actions && r.ts === this.watermark && r.kind === K_ACTION;
       if (r.ts >= this.watermark && !now) break;
+      if (r.ts !== this.instantTs) {
+        if (incidents.unsettled > 0) incidents.settle(this.instantTs);
+        this.instantTs = r.ts;
+      }
       this.apply(r);
     }
+    if (incidents.unsettled > 0 && this.instantTs < this.watermark)
+      incidents.settle(this.instantTs);
     if (i > 0) this.pending = this.pending.slice(i);
     this.fireTimersUpTo(this.watermark, false);
   }
@@ -145,7 +156,9 @@ export class EventStream {
   private apply(r: InputRecord): void {
     const m = this.m;
     this.fireTimersUpTo(r.ts, true);
+    m.incidents.tracking = true;
     applyRecord(m, r);
+    m.incidents.tracking = false;
     this.applied++;
   }
 }

@@ -509,6 +509,36 @@ describe("root cause by traffic", () => {
   });
 });
 
+describe("one instant", () => {
+  it("leaves the same ranking whatever order the records of an instant apply in", () => {
+    // web's errors jump in the same sample as db's latency begins to rise
+    // (4.5 deviations, within its limits): db is the likely cause. The core
+    // applies the records of one instant in service-id order, so with db
+    // numbered after web, web's ranking was made before db's sample.
+    const lat = (ts: number, service: string, value: number) =>
+      ev(ts, { $case: "metric", value: { service, metric: 2, customName: "", value } });
+    const events: Event[] = [];
+    for (let i = 0; i < 60; i++) {
+      const t = T0 + i * 10_000;
+      if (i < 59) events.push(err(t, "web", 0.01 + 0.001 * noise(i)));
+      events.push(lat(t, "db", i < 59 ? 100 + 2 * noise(i + 500) : 145));
+    }
+    events.push(err(T0 + 59 * 10_000, "web", 0.4));
+    for (const order of [
+      ["web", "db"],
+      ["db", "web"],
+    ]) {
+      const svcs = order.map((name) => (name === "web" ? { name, deps: ["db"] } : { name }));
+      const core = new TenantCore({ params: new Map([[P_ERR_ALPHA, 1]]) });
+      core.setTopology(topology(svcs));
+      const sorted = events.map((e) => ({ ...e })).sort((a, b) => a.tsUnixMs - b.tsUnixMs);
+      const out = [...core.process(sorted).outputs, ...core.flush()];
+      const top = of(out, "root_cause").filter((r) => r.rank === 1);
+      expect(top.at(-1)?.service, order.join(",")).toBe("db");
+    }
+  });
+});
+
 describe("late events", () => {
   it("counts events beyond the lateness bound and does not apply them", () => {
     const core = new TenantCore();

@@ -129,7 +129,11 @@ describe("impactd eval --dataset petshop arguments", () => {
       path: "d",
       json: true,
       out: undefined,
+      reverseOrder: false,
     });
+    expect(
+      parsePetshopArgs(["--dataset", "petshop", "--path", "d", "--reverse-order"]).reverseOrder,
+    ).toBe(true);
     expect(() => parsePetshopArgs(["--dataset", "other", "--path", "d"])).toThrow(
       InvalidArgumentError,
     );
@@ -159,22 +163,28 @@ if (REAL === undefined) {
 }
 
 describe.skipIf(REAL === undefined)("PetShop dataset (real data)", () => {
-  it("replays every issue without a rejection and beats every reference top-1 figure", async () => {
-    const r = await runPetshopEval({ path: REAL as string });
-    expect(r.groups.length).toBeGreaterThanOrEqual(8);
-    expect(r.issues).toBeGreaterThanOrEqual(20);
-    expect(r.rejected).toEqual({});
-    expect(r.issue_results.every((x) => x.ranked.length > 0)).toBe(true);
-    const referenced = r.groups.filter((g) => g.reference !== null);
-    expect(referenced).toHaveLength(4);
-    for (const g of referenced) {
-      expect(g.top1, `${g.scenario} ${g.metric} top-1`).toBeGreaterThan(g.reference?.top1 ?? 1);
-      expect(g.top3, `${g.scenario} ${g.metric} top-3`).toBeGreaterThanOrEqual(
-        g.reference?.top3 ?? 1,
-      );
-    }
-    // No first place may rest on a tie-break.
-    expect(r.issue_results.filter((x) => x.top1 && x.tiedFirst > 1)).toEqual([]);
-    for (const s of r.specificity) expect(s.shortSpecificity).toBeGreaterThan(0.5);
-  });
+  it.each([
+    ["file", false],
+    ["reversed", true],
+  ])(
+    "replays every issue without a rejection and beats every reference top-1 figure (components in %s order)",
+    async (_order, reverseOrder) => {
+      const r = await runPetshopEval({ path: REAL as string, reverseOrder });
+      expect(r.groups.length).toBeGreaterThanOrEqual(8);
+      expect(r.issues).toBeGreaterThanOrEqual(20);
+      expect(r.rejected).toEqual({});
+      expect(r.issue_results.every((x) => x.ranked.length > 0)).toBe(true);
+      const referenced = r.groups.filter((g) => g.reference !== null);
+      expect(referenced).toHaveLength(4);
+      for (const g of referenced) {
+        expect(g.top1, `${g.scenario} ${g.metric} top-1`).toBeGreaterThan(g.reference?.top1 ?? 1);
+        expect(g.top3, `${g.scenario} ${g.metric} top-3`).toBeGreaterThanOrEqual(
+          g.reference?.top3 ?? 1,
+        );
+      }
+      // No first place may rest on a tie-break.
+      expect(r.issue_results.filter((x) => x.top1 && x.tiedFirst > 1)).toEqual([]);
+      for (const s of r.specificity) expect(s.shortSpecificity).toBeGreaterThan(0.5);
+    },
+  );
 });

@@ -27,6 +27,8 @@ Options:
   --path DIR          the dataset directory (holding low_traffic/, high_traffic/, ...)
   --json              print the report as one JSON object on stdout, nothing else
   --out FILE          also write the JSON report to FILE
+  --reverse-order     number the components in reverse file order (the
+                      answers should not depend on it; see docs/PETSHOP.md)
   -h, --help          show this help`;
 
 /** PetshopArgs are the parsed arguments of the petshop mode. */
@@ -34,6 +36,7 @@ export interface PetshopArgs {
   path: string;
   json: boolean;
   out: string | undefined;
+  reverseOrder: boolean;
 }
 
 /** parsePetshopArgs parses `impactd eval --dataset petshop` arguments; throws InvalidArgumentError. */
@@ -43,6 +46,7 @@ export function parsePetshopArgs(argv: readonly string[]): PetshopArgs {
     path?: string | undefined;
     json?: boolean | undefined;
     out?: string | undefined;
+    "reverse-order"?: boolean | undefined;
   };
   try {
     values = parseArgs({
@@ -53,6 +57,7 @@ export function parsePetshopArgs(argv: readonly string[]): PetshopArgs {
         path: { type: "string" },
         json: { type: "boolean" },
         out: { type: "string" },
+        "reverse-order": { type: "boolean" },
       },
     }).values;
   } catch (err) {
@@ -66,7 +71,12 @@ export function parsePetshopArgs(argv: readonly string[]): PetshopArgs {
   if (values.path === undefined || values.path === "") {
     throw new InvalidArgumentError("--path DIR is required: the PetShop dataset directory");
   }
-  return { path: values.path, json: values.json === true, out: values.out };
+  return {
+    path: values.path,
+    json: values.json === true,
+    out: values.out,
+    reverseOrder: values["reverse-order"] === true,
+  };
 }
 
 /** runPetshopCommand runs the petshop mode; resolves to the exit code. */
@@ -76,6 +86,7 @@ export async function runPetshopCommand(argv: readonly string[]): Promise<number
   process.stderr.write(`impactd eval: replaying PetShop from ${path}\n`);
   const report = await runPetshopEval({
     path,
+    reverseOrder: args.reverseOrder,
     onProgress: (done, total, what) =>
       process.stderr.write(`impactd eval: ${done}/${total} ${what}\n`),
   });

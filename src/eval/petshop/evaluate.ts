@@ -61,6 +61,8 @@ export interface PetshopReport {
     min_requests: number;
     fallback_normal: string;
     core_params: Record<string, number>;
+    /** "file": components numbered in file order; "reversed": the other way round. */
+    component_order: "file" | "reversed";
   };
   issues: number;
   top1: number;
@@ -80,6 +82,12 @@ export interface PetshopEvalOptions {
   config?: PetshopConfig;
   /** Called after each issue and each specificity run. */
   onProgress?: (done: number, total: number, what: string) => void;
+  /**
+   * Number the components in reverse file order. The core applies the
+   * samples of one step in service-id order, so this checks that the
+   * answers do not hang on how the files happen to list the components.
+   */
+  reverseOrder?: boolean;
 }
 
 function addCounts(into: Record<string, number>, from: Record<string, number>): void {
@@ -140,6 +148,7 @@ export async function runPetshopEval(options: PetshopEvalOptions): Promise<Petsh
     );
   }
   const scenarios = loadPetshop(options.path);
+  if (options.reverseOrder === true) for (const sc of scenarios) sc.graph.nodes.reverse();
   const total =
     scenarios.reduce((n, s) => n + s.issues.length, 0) +
     scenarios.filter((s) => s.normal !== undefined).length;
@@ -178,6 +187,7 @@ export async function runPetshopEval(options: PetshopEvalOptions): Promise<Petsh
       min_requests: config.minRequests,
       fallback_normal: config.fallbackNormal,
       core_params: coreParams,
+      component_order: options.reverseOrder === true ? "reversed" : "file",
     },
     issues: results.length,
     top1: results.length === 0 ? 0 : results.filter((r) => r.top1).length / results.length,

@@ -51,7 +51,7 @@ export function formatPetshopReport(r: PetshopReport): string {
     ...rows.map(line),
     "",
     spec,
-    `latency statistic ${r.config.latency_statistic}; availability from steps with >= ${r.config.min_requests} requests; scenarios without normal data learn from ${r.config.fallback_normal}`,
+    `latency statistic ${r.config.latency_statistic}; availability from steps with >= ${r.config.min_requests} requests; scenarios without normal data learn from ${r.config.fallback_normal}; components numbered in ${r.config.component_order} order`,
     `${r.events} events replayed in ${r.elapsed_s.toFixed(1)} s; rejected: ${rejected === "" ? "none" : rejected}`,
     "",
     PETSHOP_CREDIT,
