@@ -23,6 +23,8 @@ export interface EvalOptions {
   estates?: readonly string[];
   /** Replay every case with another arrival order and batching. @default true */
   replay?: boolean;
+  /** Services send their request rates too (the traffic-aware ranking then applies). @default false */
+  throughput?: boolean;
   /** Called after each case. */
   onCase?: (done: number, total: number, result: CaseResult) => void;
 }
@@ -43,6 +45,8 @@ export interface EvalReport extends EvalMetrics {
   schema: string;
   created_at: string;
   seed: number;
+  /** Whether services sent their request rates (--throughput). */
+  throughput: boolean;
   estates: string[];
   events: number;
   elapsed_s: number;
@@ -79,7 +83,11 @@ export function countAlerts(events: readonly Event[]): AlertCounts {
 }
 
 /** runCase simulates, observes, scores and (optionally) replays one case. */
-export async function runCase(c: EvalCase, replay: boolean): Promise<CaseResult> {
+export async function runCase(
+  c: EvalCase,
+  replay: boolean,
+  throughput = false,
+): Promise<CaseResult> {
   const t0 = performance.now();
   const sim = new Simulator(c.topology, {
     seed: c.seed,
@@ -87,6 +95,7 @@ export async function runCase(c: EvalCase, replay: boolean): Promise<CaseResult>
     durationMs: c.durationMs,
     faults: c.faults,
     tenant: c.tenant,
+    throughput,
   });
   const events = [...sim.events()];
   const { observation, delivery } = await observe(c, events, c.delivery);
@@ -143,7 +152,7 @@ export async function runEval(opts: EvalOptions): Promise<EvalReport> {
   const replay = opts.replay ?? true;
   const results: CaseResult[] = [];
   for (const c of cases) {
-    const r = await runCase(c, replay);
+    const r = await runCase(c, replay, opts.throughput ?? false);
     results.push(r);
     opts.onCase?.(results.length, cases.length, r);
   }
@@ -178,6 +187,7 @@ export async function runEval(opts: EvalOptions): Promise<EvalReport> {
     schema: EVAL_REPORT_SCHEMA,
     created_at: new Date().toISOString(),
     seed: opts.seed,
+    throughput: opts.throughput ?? false,
     estates,
     ...metrics,
     events: results.reduce((a, r) => a + r.events, 0),

@@ -29,6 +29,12 @@ export const DEFAULT_SOFT_LATENCY_ATTENUATION = 0.5;
 export const DEFAULT_SOFT_FALLBACK_MS = 200;
 /** DEFAULT_DOWN_ERROR_RATE is the error rate at which a service's probe reports DOWN. */
 export const DEFAULT_DOWN_ERROR_RATE = 0.5;
+/** DEFAULT_ENTRY_RPS_RANGE is the requests per second a service nobody calls receives from outside. */
+export const DEFAULT_ENTRY_RPS_RANGE: readonly [number, number] = [20, 400];
+/** DEFAULT_INTERNAL_RPS bounds the requests per second a called service gets from outside the estate. */
+export const DEFAULT_INTERNAL_RPS = 5;
+/** DEFAULT_MAX_FANOUT bounds the calls one request makes to one dependency. */
+export const DEFAULT_MAX_FANOUT = 3;
 
 /** SimService is one service of the modelled estate. */
 export interface SimService {
@@ -41,6 +47,11 @@ export interface SimService {
   hard: number[];
   /** Indices of soft dependencies present in the topology (cycle edges dropped). */
   soft: number[];
+  /**
+   * Requests per second it serves: its own entry traffic plus every
+   * caller's rate times the calls each request of that caller makes to it.
+   */
+  rps: number;
 }
 
 /** EstateState is every service's true signals at one instant, indexed like `services`. */
@@ -117,9 +128,34 @@ export class EstateModel {
         sloLatencyMs,
         hard: [],
         soft: [],
+        rps: 0,
       });
     }
     this.order = this.linkDependencies(topology);
+    this.assignTraffic(rng);
+  }
+
+  // Traffic flows from callers to callees: services nobody calls get entry
+  // traffic, the rest a little of their own, and every call edge carries its
+  // caller's rate times a per-edge fan-out, so a dependency always serves at
+  // least the calls its callers make to it (drawn after every other draw of
+  // `rng`, so the estate's other figures do not depend on it).
+  private assignTraffic(rng: Rng): void {
+    const [r0, r1] = DEFAULT_ENTRY_RPS_RANGE;
+    const called = new Uint8Array(this.services.length);
+    for (const s of this.services) for (const d of [...s.hard, ...s.soft]) called[d] = 1;
+    this.services.forEach((s, i) => {
+      s.rps = called[i] === 1 ? rng.range(0, DEFAULT_INTERNAL_RPS) : rng.range(r0, r1);
+    });
+    // `order` lists dependencies first: walked backwards, every caller's
+    // rate is final before it flows into its dependencies.
+    for (let k = this.order.length - 1; k >= 0; k--) {
+      const s = this.services[this.order[k] as number] as SimService;
+      for (const d of [...s.hard, ...s.soft]) {
+        const ds = this.services[d] as SimService;
+        ds.rps += s.rps * rng.range(1, DEFAULT_MAX_FANOUT);
+      }
+    }
   }
 
   /** indexOf returns the model id of the service `name`, if it is in the topology. */

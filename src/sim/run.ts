@@ -39,6 +39,8 @@ export const DEFAULT_ALERT_RESEND_MS = 60_000;
 export const DEFAULT_ERROR_NOISE = 0.15; // about +-15% relative at baseline
 /** DEFAULT_LATENCY_NOISE is the standard deviation of p99 noise, in log units. */
 export const DEFAULT_LATENCY_NOISE = 0.1;
+/** DEFAULT_THROUGHPUT_NOISE is the log-normal spread of a throughput sample. */
+export const DEFAULT_THROUGHPUT_NOISE = 0.05;
 
 /** SimConfig is everything a run needs, resolved and validated by Simulator. */
 export interface SimConfig {
@@ -53,6 +55,8 @@ export interface SimConfig {
   model: EstateModel;
   faults: readonly ModelFault[];
   journeys: readonly SimJourney[];
+  /** Send each service's request rate with its metrics. */
+  throughput: boolean;
 }
 
 type Timer =
@@ -92,6 +96,7 @@ export class SimRun {
   private readonly trafficRng: Rng;
   private readonly feedbackRng: Rng;
   private readonly deployRng: Rng;
+  private readonly rateRng: Rng;
   private readonly alertFiring: Uint8Array;
   private readonly alertSentAt: Float64Array;
   private readonly alertFingerprints: string[];
@@ -110,6 +115,7 @@ export class SimRun {
     this.trafficRng = root.fork("traffic");
     this.feedbackRng = root.fork("feedback");
     this.deployRng = root.fork("deploys");
+    this.rateRng = root.fork("throughput");
     this.alertFiring = new Uint8Array(n);
     this.alertSentAt = new Float64Array(n);
     this.alertFingerprints = model.services.map((s) => fingerprint(`HighErrorRate|${s.name}`));
@@ -213,6 +219,11 @@ export class SimRun {
       this.metric(at, s.name, MetricKind.METRIC_KIND_ERROR_RATE, errorRate),
       this.metric(at, s.name, MetricKind.METRIC_KIND_LATENCY_P99_MS, latency),
     ];
+    if (this.cfg.throughput) {
+      // Offered load: callers keep calling a failing service.
+      const rate = round(s.rps * Math.exp(DEFAULT_THROUGHPUT_NOISE * this.rateRng.normal()), 2);
+      out.push(this.metric(at, s.name, MetricKind.METRIC_KIND_THROUGHPUT, rate));
+    }
     const firing = this.alertFiring[svc] === 1;
     if (errorRate > DEFAULT_ALERT_ERROR_RATE) {
       if (!firing || at - (this.alertSentAt[svc] ?? 0) >= DEFAULT_ALERT_RESEND_MS) {

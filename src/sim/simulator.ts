@@ -50,6 +50,8 @@ export interface SimulatorOptions {
   healthIntervalMs?: number;
   /** Harmless deploys per service per day (0 for none). @default DEFAULT_ROUTINE_DEPLOYS_PER_SERVICE_PER_DAY */
   routineDeploysPerServicePerDay?: number;
+  /** Send each service's request rate (METRIC_KIND_THROUGHPUT) with its metrics. @default false */
+  throughput?: boolean;
 }
 
 /** Simulator generates a seeded event stream for a topology with injected faults. */
@@ -127,6 +129,7 @@ export class Simulator {
       model,
       faults,
       journeys,
+      throughput: opts.throughput ?? false,
     };
   }
 

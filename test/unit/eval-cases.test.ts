@@ -134,6 +134,18 @@ describe("a case through the real pipeline", () => {
     expect(r.differences).toEqual([]);
   });
 
+  it("sends request rates with --throughput, replays them identically and still accepts every event", async () => {
+    const plain = await runCase(c, false);
+    const r = await runCase(c, true, true);
+    // One throughput sample per metric scrape of every service.
+    expect(r.events).toBeGreaterThan(plain.events);
+    expect(r.score.rejected).toBe(0);
+    expect(r.differences).toEqual([]);
+    expect(r.score.faults.map((f) => f.rootCause)).toEqual(
+      plain.score.faults.map((f) => f.rootCause),
+    );
+  });
+
   it("notices a replay that does not apply the same events", async () => {
     const sim = new Simulator(c.topology, {
       seed: c.seed,

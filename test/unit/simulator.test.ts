@@ -241,6 +241,26 @@ describe("Simulator", () => {
     expect(events[0]?.id).toBe("sim-9-0");
   });
 
+  it("sends request rates only when asked, and every dependency serves at least its callers' calls", () => {
+    const opts = { seed: 11, startMs: T0, durationMs: 6 * MIN, faults: [cascade] };
+    const rates = (events: Event[], svc: string) =>
+      metricValues(events, svc, MetricKind.METRIC_KIND_THROUGHPUT, T0, T0 + 6 * MIN);
+    const plain = collect(new Simulator(shop(), opts));
+    expect(rates(plain, "checkout")).toEqual([]);
+    const withRates = collect(new Simulator(shop(), { ...opts, throughput: true }));
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    for (const s of shop().services)
+      expect(rates(withRates, s.name).length, s.name).toBeGreaterThan(0);
+    // payments is called by checkout and returns, once or more per request
+    // (samples carry 5% noise).
+    const callers = mean(rates(withRates, "checkout")) + mean(rates(withRates, "returns"));
+    expect(mean(rates(withRates, "payments"))).toBeGreaterThan(0.9 * callers);
+    // The other signals do not move: the rates come from a stream of their own.
+    const errors = (events: Event[]) =>
+      metricValues(events, "payments", MetricKind.METRIC_KIND_ERROR_RATE, T0, T0 + 6 * MIN);
+    expect(errors(withRates)).toEqual(errors(plain));
+  });
+
   it("cascades a database outage to its hard dependents only", () => {
     const events = collect(
       new Simulator(shop(), { seed: 11, startMs: T0, durationMs: 12 * MIN, faults: [cascade] }),

@@ -20,7 +20,7 @@ import { version } from "../version.js";
 import { PETSHOP_HELP, runPetshopCommand } from "./eval-petshop.js";
 
 const HELP = `Usage: impactd eval [--cases ${DEFAULT_EVAL_CASES}] [--seed 1] [--estate NAME]... [--json] [--out FILE]
-                    [--data-dir DIR] [--no-store] [--no-replay]
+                    [--data-dir DIR] [--no-store] [--no-replay] [--throughput]
 
 Runs seeded fault cases through the real ingest path (validation,
 de-duplication, the WASM core, the incident tracker) and scores what impactd
@@ -46,6 +46,8 @@ Options:
                    (default $IMPACTD_DATA_DIR or ${DEFAULT_DATA_DIR})
   --no-store       do not store the report in ClickHouse
   --no-replay      skip the determinism replay (deterministic is then null)
+  --throughput     services also send their request rates, so the
+                   traffic-aware ranking applies (docs/CORE.md, "Root cause")
   -h, --help       show this help`;
 
 /** EvalArgs are the parsed arguments of `impactd eval`. */
@@ -58,6 +60,7 @@ export interface EvalArgs {
   dataDir: string;
   store: boolean;
   replay: boolean;
+  throughput: boolean;
 }
 
 function integer(text: string, flag: string, min: number): number {
@@ -101,6 +104,7 @@ export function parseEvalArgs(
     dataDir: v["data-dir"] ?? env.IMPACTD_DATA_DIR ?? DEFAULT_DATA_DIR,
     store: v["no-store"] !== true,
     replay: v["no-replay"] !== true,
+    throughput: v.throughput === true,
   };
 }
 
@@ -117,6 +121,7 @@ function parse(argv: readonly string[]) {
       "data-dir": { type: "string" },
       "no-store": { type: "boolean" },
       "no-replay": { type: "boolean" },
+      throughput: { type: "boolean" },
     },
   });
 }
@@ -164,6 +169,7 @@ ${PETSHOP_HELP}`,
       seed: args.seed,
       estates: args.estates,
       replay: args.replay,
+      throughput: args.throughput,
       onCase: (done, total, r) => {
         if (total > 0) show(done, r.score.caseId, r.elapsedMs);
       },
