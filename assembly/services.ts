@@ -6,64 +6,85 @@ import { get, getF, put, putF } from "./state";
 import { P_DEFAULT_ERR_SLO, P_DEFAULT_LAT_SLO } from "./layout";
 import { param } from "./params";
 
-// Service record fields.
-export const S_BYTES: usize = 288;
+// Service record fields, ordered by how often they are touched. At 100,000
+// services the table is far beyond the L2 cache and each event lands on a
+// random record, so what an event costs is how many cache lines of its
+// record it touches. The record is five 64-byte lines and the table starts
+// on a line boundary (arena.ts), so the lines below are the lines touched:
+//
+// - line 0: everything a health check or an error-rate sample of a healthy
+//   service reads (evidence, learn, the freshness check in vouched);
+// - line 1: the rest of what an error-rate sample touches (trackRise's
+//   latency baseline and rise start, the forecast's restart), and what
+//   evidence reads of the latency once a service reports it;
+// - lines 2-4: the latency variance (a latency sample's third line: what a
+//   service with both metrics touches cannot fit in two), then state read
+//   only when something happens: alerts, incidents, root cause, predictions.
+//
+// docs/CORE.md (Memory) lists which path touches which field.
+export const S_BYTES: usize = 320;
+// -- line 0 (bytes 0-63) --
 export const S_HEALTH: usize = 0; // u8 current health H_*
 export const S_HC: usize = 1; // u8 last health-check status
 export const S_ATTACHED: usize = 2; // u8 1 = named by the topology
 export const S_PEAK: usize = 3; // u8 worst health while in the current incident
-export const S_INCIDENT: usize = 4; // u32 live incident number, 0 = none
-export const S_ONSET: usize = 8; // f64 when it turned unhealthy (first onset in its incident)
-export const S_ERR: usize = 16; // f64 smoothed error rate (fast EWMA)
-export const S_ERR_BASE: usize = 24; // f64 learned baseline of the error rate
-export const S_ERR_VAR: usize = 32; // f64 learned variance around the baseline
-export const S_LAT: usize = 40; // f64 smoothed p99 latency
-export const S_LAT_BASE: usize = 48; // f64 learned latency baseline
-export const S_LAT_VAR: usize = 56; // f64 learned latency variance
-export const S_SLO_ERR: usize = 64; // f64 error-rate threshold
-export const S_SLO_LAT: usize = 72; // f64 latency threshold
-export const S_RECOVER_DUE: usize = 80; // f64 pending recovery time, 0 = none
-export const S_CHANGE_TS: usize = 88; // f64 time of the last change
-export const S_CHANGE_ID: usize = 96; // u32 host id of the last change
-export const S_FIRING: usize = 100; // u32 alerts firing
-export const S_CRIT: usize = 104; // u32 critical alerts firing
-export const S_NEXT: usize = 108; // u32 next member of the same incident (id+1)
-export const S_ERR_N: usize = 112; // u32 error-rate samples seen
-export const S_LAT_N: usize = 116; // u32 latency samples seen
-export const S_MARK: usize = 120; // u32 traversal epoch stamp
-export const S_DEPTH: usize = 124; // u32 traversal depth
-export const S_SAT: usize = 128; // f64 smoothed saturation
-export const S_RPS: usize = 136; // f64 smoothed throughput, requests per second (see S_RPS_N)
-export const S_PEAK_ANOMALY: usize = 144; // f64 highest anomaly in the current incident
-export const S_HOLT_LEVEL: usize = 152; // f64 Holt level of the error rate
-export const S_HOLT_TREND: usize = 160; // f64 Holt trend, per millisecond
-export const S_HOLT_TS: usize = 168; // f64 time of the last Holt update
-export const S_PRED_ID: usize = 176; // u32 active prediction, 0 = none
-export const S_LAST_INCIDENT: usize = 180; // u32 last incident it was part of
-export const S_PRED_ISSUED: usize = 184; // f64 when the active prediction was issued
-export const S_PRED_DEADLINE: usize = 192; // f64 when it counts as a false alarm
-export const S_PRED_STREAK: usize = 200; // u32 consecutive forecasts of a breach
-export const S_JOURNEY_MARK: usize = 204; // u32 scratch stamp for journey scans
-export const S_OWNER: usize = 208; // u32 owning team id + 1, 0 = none
-export const S_KINDS: usize = 212; // u32 failure-kind bits (database, network, ...)
-export const S_LAST_METRIC_TS: usize = 216; // f64 time of the last error-rate or latency sample
-export const S_HC_STREAK: usize = 224; // u32 consecutive non-OK health checks
-export const S_RPS_N: usize = 228; // u32 throughput samples seen (0: throughput unknown)
-export const S_FIRING_SINCE: usize = 232; // f64 when alerts started firing (0 = none firing)
+export const S_ERR_N: usize = 4; // u32 error-rate samples seen
+export const S_LAT_N: usize = 8; // u32 latency samples seen
+export const S_CRIT: usize = 12; // u32 critical alerts firing
+export const S_FIRING: usize = 16; // u32 alerts firing
+export const S_HC_STREAK: usize = 20; // u32 consecutive non-OK health checks
+export const S_LAST_METRIC_TS: usize = 24; // f64 time of the last error-rate or latency sample
+export const S_ERR: usize = 32; // f64 smoothed error rate (fast EWMA)
+export const S_ERR_BASE: usize = 40; // f64 learned baseline of the error rate
+export const S_ERR_VAR: usize = 48; // f64 learned variance around the baseline
+export const S_SLO_ERR: usize = 56; // f64 error-rate threshold
+// -- line 1 (bytes 64-127) --
+export const S_PRED_ID: usize = 64; // u32 active prediction, 0 = none
+export const S_PRED_STREAK: usize = 68; // u32 consecutive forecasts of a breach
+export const S_LAT: usize = 72; // f64 smoothed p99 latency
+export const S_LAT_BASE: usize = 80; // f64 learned latency baseline
+export const S_SLO_LAT: usize = 88; // f64 latency threshold
 // f64 when its metrics first rose above ELEVATED_Z deviations of baseline in the
 // current rise (0 = not elevated): a slow degradation starts well before it
 // is detected, and ranking compares when failures started, not when seen.
-export const S_EARLY: usize = 240;
-export const S_JOINED: usize = 248; // f64 when it joined its incident (its onset may be earlier)
-// The last change as of joining its incident (time f64, host id u32): a
-// later change (a rollback) does not unlink the one that came before onset.
-export const S_LINK_TS: usize = 256;
-export const S_LINK_ID: usize = 264;
+export const S_EARLY: usize = 96;
+export const S_HOLT_LEVEL: usize = 104; // f64 Holt level of the error rate
+export const S_HOLT_TREND: usize = 112; // f64 Holt trend, per millisecond
+export const S_HOLT_TS: usize = 120; // f64 time of the last Holt update
+// -- lines 2-4 (bytes 128-319): touched when something happens --
+export const S_LAT_VAR: usize = 128; // f64 learned latency variance
+// A throughput sample touches only these two, in one line.
+export const S_RPS: usize = 136; // f64 smoothed throughput, requests per second (see S_RPS_N)
+export const S_RPS_N: usize = 144; // u32 throughput samples seen (0: throughput unknown)
+export const S_INCIDENT: usize = 148; // u32 live incident number, 0 = none
+export const S_SAT: usize = 152; // f64 smoothed saturation
+export const S_RECOVER_DUE: usize = 160; // f64 pending recovery time, 0 = none
+export const S_FIRING_SINCE: usize = 168; // f64 when alerts started firing (0 = none firing)
+export const S_ONSET: usize = 176; // f64 when it turned unhealthy (first onset in its incident)
+export const S_NEXT: usize = 184; // u32 next member of the same incident (id+1)
+export const S_LAST_INCIDENT: usize = 188; // u32 last incident it was part of
+export const S_PEAK_ANOMALY: usize = 192; // f64 highest anomaly in the current incident
 // Peaks while a member of its current incident, for ranking by volume:
 // excess failed requests per second, and excess requests in flight (by
 // Little's law, excess latency in seconds times requests per second).
-export const S_PEAK_FAIL: usize = 272;
-export const S_PEAK_SLOW: usize = 280;
+export const S_PEAK_FAIL: usize = 200;
+export const S_PEAK_SLOW: usize = 208;
+export const S_JOINED: usize = 216; // f64 when it joined its incident (its onset may be earlier)
+// The last change as of joining its incident (time f64, host id u32): a
+// later change (a rollback) does not unlink the one that came before onset.
+export const S_LINK_TS: usize = 224;
+export const S_LINK_ID: usize = 232;
+export const S_CHANGE_ID: usize = 236; // u32 host id of the last change
+export const S_CHANGE_TS: usize = 240; // f64 time of the last change
+export const S_PRED_ISSUED: usize = 248; // f64 when the active prediction was issued
+export const S_PRED_DEADLINE: usize = 256; // f64 when it counts as a false alarm
+export const S_MARK: usize = 264; // u32 traversal epoch stamp
+export const S_DEPTH: usize = 268; // u32 traversal depth
+export const S_JOURNEY_MARK: usize = 272; // u32 scratch stamp for journey scans
+export const S_OWNER: usize = 276; // u32 owning team id + 1, 0 = none
+export const S_KINDS: usize = 280; // u32 failure-kind bits (database, network, ...)
+// Bytes 284-319 are free: the record is kept a whole number of lines so
+// every record starts on a line boundary.
 
 export let svcBase: usize = 0;
 export let svcCap: u32 = 0;
