@@ -890,6 +890,14 @@ export function settle(ts: f64): void {
 
 // ---- Root cause ----
 
+// A candidate's strength term, up to 1.0: its reach where throughput is
+// known (`share` >= 0, health.ts), else its anomaly score / 20.
+// @ts-ignore: decorator
+@inline
+function strength(share: f64, anomaly: f64): f64 {
+  return share >= 0 ? share : min(anomaly / 20.0, 1.0);
+}
+
 // Scratch for the ranking: (score f64, service u32, reasons u32, change u32).
 const C_BYTES: usize = 24;
 let cand: usize = 0;
@@ -1008,12 +1016,8 @@ function rank(n: u32, ts: f64): void {
     const anomaly = load<f64>(mp + S_PEAK_ANOMALY);
     if (anomaly >= 6.0) reasons |= R_ANOMALOUS;
     const share = reach(mp, load<f64>(mp + S_PEAK_FAIL), load<f64>(mp + S_PEAK_SLOW));
-    if (share >= 0) {
-      score += share;
-      if (share >= TRAFFIC_REACH) reasons |= R_TRAFFIC;
-    } else if (anomaly > 0) {
-      score += min(anomaly / 20.0, 1.0);
-    }
+    score += strength(share, anomaly);
+    if (share >= TRAFFIC_REACH) reasons |= R_TRAFFIC;
     let change: u32 = 0;
     const cts = load<f64>(mp + S_LINK_TS);
     if (cts > 0 && cts <= onset && onset - cts <= changeWindow) {
@@ -1054,12 +1058,8 @@ function rank(n: u32, ts: f64): void {
       reasons |= R_EARLIEST;
     }
     const share = reach(dp, fail, slow);
-    if (share >= 0) {
-      score += share;
-      if (share >= TRAFFIC_REACH) reasons |= R_TRAFFIC;
-    } else {
-      score += min(anomaly(dp) / 20.0, 1.0);
-    }
+    score += strength(share, anomaly(dp));
+    if (share >= TRAFFIC_REACH) reasons |= R_TRAFFIC;
     let change: u32 = 0;
     const cts = load<f64>(dp + S_CHANGE_TS);
     if (cts > 0 && cts <= early && early - cts <= changeWindow) {

@@ -32,6 +32,11 @@ const EXPLAIN_SHARE = 0.5;
 // The reach score at which a candidate touches 1% of the estate's calls.
 const TRAFFIC_REACH = 0.31622776601683794;
 
+/** strength is a candidate's term up to 1.0: its reach where known (share >= 0), else anomaly / 20. */
+function strength(share: number, anomaly: number): number {
+  return share >= 0 ? share : Math.min(anomaly / 20.0, 1.0);
+}
+
 /**
  * canExplain: is dependency dp (excess failures `fail`, excess requests in
  * flight `slow`) big enough to explain member mp? Not when, on every
@@ -164,12 +169,8 @@ export function rankMembers(m: Model, n: number, ts: number): Candidate[] {
     const anomaly = sp.peakAnomaly;
     if (anomaly >= 6.0) reasons |= R_ANOMALOUS;
     const share = reach(tables.totalRps, sp, sp.peakFail, sp.peakSlow);
-    if (share >= 0) {
-      score += share;
-      if (share >= TRAFFIC_REACH) reasons |= R_TRAFFIC;
-    } else if (anomaly > 0) {
-      score += Math.min(anomaly / 20.0, 1.0);
-    }
+    score += strength(share, anomaly);
+    if (share >= TRAFFIC_REACH) reasons |= R_TRAFFIC;
     let change = 0;
     const cts = sp.linkTs;
     if (cts > 0 && cts <= onset && onset - cts <= changeWindow) {
@@ -206,12 +207,8 @@ function rankRising(m: Model, n: number, d: number, members: number, earliest: n
     reasons |= R_EARLIEST;
   }
   const share = reach(tables.totalRps, dp, fail, slow);
-  if (share >= 0) {
-    score += share;
-    if (share >= TRAFFIC_REACH) reasons |= R_TRAFFIC;
-  } else {
-    score += Math.min(anomaly(params, dp) / 20.0, 1.0);
-  }
+  score += strength(share, anomaly(params, dp));
+  if (share >= TRAFFIC_REACH) reasons |= R_TRAFFIC;
   let change = 0;
   const cts = dp.changeTs;
   if (cts > 0 && cts <= early && early - cts <= params.get(P_CHANGE_WINDOW_MS)) {
